@@ -1,0 +1,85 @@
+"""The scoring engine: pure functions from (proposal, pack) to a decision record.
+
+Nothing here reads files, prints or knows about YAML or templates.
+"""
+
+from __future__ import annotations
+
+from techgate._version import __version__
+from techgate.engine.aggregate import aggregate_answers
+from techgate.engine.analyses import analyse
+from techgate.engine.decide import decide
+from techgate.engine.gates import GateInputs, evaluate_gates
+from techgate.engine.scoring import score_pack
+from techgate.errors import InputProblem, InvalidInputError
+from techgate.model.criteria import CriteriaPack
+from techgate.model.evaluation import (
+    SCHEMA_VERSION,
+    Evaluation,
+    Gap,
+    IndicatorStatus,
+    PackSummary,
+    ProposalSummary,
+    Provenance,
+)
+from techgate.model.problems import dotted, proposal_problems
+from techgate.model.proposal import Proposal
+
+__all__ = ["evaluate"]
+
+
+def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
+    """Judge the proposal by the pack. Raises InvalidInputError if they do not fit together."""
+    _check(proposal, pack)
+    answers = aggregate_answers(proposal, pack.policy.aggregation)
+    analyses, derived = analyse(proposal)
+    scores = score_pack(pack, answers, derived)
+    indicators = {i.id: i for c in scores.criteria for i in c.indicators}
+    gaps = tuple(
+        Gap(indicator=i.id, criterion=c.id, reason=i.explanation)
+        for c in scores.criteria for i in c.indicators if i.status is IndicatorStatus.GAP
+    )
+    gates = evaluate_gates(pack, GateInputs(proposal, analyses,
+                                            {c.id: c for c in scores.criteria}, indicators))
+    outcome = decide(pack, scores.score, scores.confidence, scores.coverage,
+                     scores.criteria, gates, gaps)
+    assessors = tuple(sorted(a.assessor for a in proposal.assessments))
+    dates = [proposal.date, *(a.date for a in proposal.assessments if a.date)]
+    return Evaluation(
+        decision=outcome.decision,
+        score=scores.score,
+        confidence=scores.confidence,
+        coverage=scores.coverage,
+        score_decision=outcome.score_decision,
+        proposal=ProposalSummary(id=proposal.id, title=proposal.title, vendor=proposal.vendor,
+                                 category=proposal.category, owner=proposal.owner,
+                                 date=proposal.date, assessors=assessors),
+        pack=PackSummary(id=pack.id, title=pack.title, version=pack.version,
+                         scale_max=pack.scale.maximum, policy=pack.policy),
+        criteria=scores.criteria,
+        gates=gates,
+        reasons=outcome.reasons,
+        conditions=outcome.conditions,
+        gaps=gaps,
+        disagreements=tuple(i.id for i in indicators.values() if i.disagreement),
+        analyses=analyses,
+        provenance=Provenance(
+            techgate_version=__version__,
+            record_schema=SCHEMA_VERSION,
+            pack_id=pack.id,
+            pack_version=pack.version,
+            pack_lineage=pack.lineage,
+            pack_sha256=pack.sha256,
+            proposal_sha256=proposal.sha256,
+            as_of=max(dates),
+        ),
+    )
+
+
+def _check(proposal: Proposal, pack: CriteriaPack) -> None:
+    problems = [("<pack>", p) for p in pack.problems]
+    problems += [("<proposal>", p) for p in proposal_problems(proposal, pack)]
+    if problems:
+        raise InvalidInputError(
+            InputProblem(name, None, None, dotted(p.path), p.message, p.hint) for name, p in problems
+        )

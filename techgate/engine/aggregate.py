@@ -1,0 +1,68 @@
+"""Combine several assessors' answers for each indicator."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+
+from techgate.model.criteria import Aggregation
+from techgate.model.evaluation import AssessorScore
+from techgate.model.proposal import EvidenceKind, Proposal
+
+# Weakest to strongest; the steps are even because the ranking is ordinal
+# and nothing measured says one step is worth more than another.
+EVIDENCE_STRENGTH = {
+    EvidenceKind.VENDOR_CLAIM: 0.2,
+    EvidenceKind.DEMO: 0.4,
+    EvidenceKind.REFERENCE_CUSTOMER: 0.6,
+    EvidenceKind.PILOT: 0.8,
+    EvidenceKind.PRODUCTION_DATA: 1.0,
+}
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """All assessors' answers to one indicator, combined."""
+
+    score: float | None
+    """Combined numeric score; None when every answer was 'n/a'."""
+    spread: float
+    strength: float
+    strongest: EvidenceKind | None
+    answers: tuple[AssessorScore, ...]
+
+
+def aggregate_answers(proposal: Proposal, how: Aggregation) -> dict[str, Aggregate]:
+    """Indicator id to the combined answer, for every indicator anyone scored."""
+    kinds = {item.id: item.kind for item in proposal.evidence}
+    answers: dict[str, list[AssessorScore]] = defaultdict(list)
+    # Sorted so that the order assessors appear in the file changes nothing.
+    for assessment in sorted(proposal.assessments, key=lambda a: a.assessor):
+        for indicator_id, answer in assessment.scores.items():
+            numeric = answer.score if isinstance(answer.score, int) else None
+            answers[indicator_id].append(
+                AssessorScore(assessor=assessment.assessor, score=numeric,
+                              evidence=answer.evidence, note=answer.note)
+            )
+    return {key: _combine(tuple(group), kinds, how) for key, group in answers.items()}
+
+
+def _combine(
+    answers: tuple[AssessorScore, ...], kinds: dict[str, EvidenceKind], how: Aggregation
+) -> Aggregate:
+    # 'n/a' from some assessors and numbers from others: the numbers stand,
+    # since an indicator either applies or does not and someone judged it does.
+    numbers = [a.score for a in answers if a.score is not None]
+    if not numbers:
+        return Aggregate(None, 0.0, 0.0, None, answers)
+    cited = [kinds[ref] for a in answers if a.score is not None for ref in a.evidence if ref in kinds]
+    strongest = max(cited, key=EVIDENCE_STRENGTH.__getitem__, default=None)
+    combined = statistics.median(numbers) if how is Aggregation.MEDIAN else statistics.fmean(numbers)
+    return Aggregate(
+        score=float(combined),
+        spread=float(max(numbers) - min(numbers)),
+        strength=EVIDENCE_STRENGTH[strongest] if strongest else 0.0,
+        strongest=strongest,
+        answers=answers,
+    )

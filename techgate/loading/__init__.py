@@ -1,0 +1,17 @@
+"""Turn files (or mappings) into validated models, with located errors."""
+
+from techgate.loading.packs import DEFAULT_PACK, builtin_pack_ids, list_builtin_packs, load_pack
+from techgate.loading.proposals import check_against_pack, pack_reference, read_proposal
+from techgate.loading.yaml_source import Document, read_yaml_file
+
+__all__ = [
+    "DEFAULT_PACK",
+    "Document",
+    "builtin_pack_ids",
+    "check_against_pack",
+    "list_builtin_packs",
+    "load_pack",
+    "pack_reference",
+    "read_proposal",
+    "read_yaml_file",
+]

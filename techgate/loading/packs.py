@@ -1,0 +1,161 @@
+"""Find, read and resolve criteria packs, including 'extends' chains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from techgate.errors import InvalidInputError, PackNotFoundError, single_problem
+from techgate.loading.validation import raise_if_any, validate_document
+from techgate.loading.yaml_source import Document, read_yaml_file
+from techgate.model.criteria import CriteriaPack, PackOverlay
+from techgate.model.problems import Problem, pack_problems, suggest
+from techgate.resources import data_dir
+
+DEFAULT_PACK = "contact-centre"
+MAX_EXTENDS_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    """A built-in pack as 'criteria list' shows it."""
+
+    id: str
+    title: str
+    version: str
+    criteria: int
+    indicators: int
+    gates: int
+    path: Path
+
+
+def builtin_pack_ids() -> list[str]:
+    return sorted(p.stem for p in data_dir("criteria").glob("*.yaml"))
+
+
+def list_builtin_packs() -> list[PackInfo]:
+    infos = []
+    for pack_id in builtin_pack_ids():
+        pack = load_pack(pack_id)
+        infos.append(
+            PackInfo(pack.id, pack.title, pack.version, len(pack.criteria),
+                     len(pack.indicators()), len(pack.gates), _builtin_path(pack_id))
+        )
+    return infos
+
+
+def _builtin_path(pack_id: str) -> Path:
+    return data_dir("criteria") / f"{pack_id}.yaml"
+
+
+def locate_pack(reference: str | Path, relative_to: Path | None = None) -> Path:
+    """The file a pack reference names: a path, or the id of a built-in pack."""
+    text = str(reference)
+    looks_like_path = isinstance(reference, Path) or "/" in text or text.endswith((".yaml", ".yml"))
+    if looks_like_path:
+        path = Path(text)
+        if not path.is_absolute() and relative_to is not None:
+            path = relative_to / path
+        return path
+    if text in builtin_pack_ids():
+        return _builtin_path(text)
+    known = builtin_pack_ids()
+    raise PackNotFoundError(
+        single_problem(
+            text,
+            "no built-in criteria pack has this id",
+            suggest(text, known) or f"built-in packs: {', '.join(known)}; or give a path to a .yaml file",
+        ).problems
+    )
+
+
+def load_pack(reference: str | Path, relative_to: Path | None = None) -> CriteriaPack:
+    """Read a pack by id or path and resolve what it extends."""
+    return _load(locate_pack(reference, relative_to), chain=())
+
+
+def _load(path: Path, chain: tuple[Path, ...]) -> CriteriaPack:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(p.name for p in (*chain, resolved))
+        raise single_problem(str(path), f"'extends' loops back on itself: {cycle}",
+                             "a pack cannot extend itself, directly or through others")
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise single_problem(str(path), f"'extends' chain deeper than {MAX_EXTENDS_DEPTH}")
+    document = read_yaml_file(path)
+    if isinstance(document.data, dict) and "extends" in document.data:
+        overlay = validate_document(PackOverlay, document)
+        base = _load(locate_pack(overlay.extends, path.parent), (*chain, resolved))
+        return apply_overlay(base, overlay, document)
+    pack = validate_document(CriteriaPack, document)
+    raise_if_any(document, pack_problems(pack))
+    return pack
+
+
+def apply_overlay(base: CriteriaPack, overlay: PackOverlay, document: Document) -> CriteriaPack:
+    """The base pack with the overlay's weights, policy and gates applied."""
+    raise_if_any(document, _overlay_reference_problems(base, overlay))
+    data: dict[str, Any] = base.model_dump(mode="python")
+    data.update(id=overlay.id, title=overlay.title, version=overlay.version,
+                lineage=(base.id, *base.lineage))
+    if overlay.description:
+        data["description"] = overlay.description
+    for criterion in data["criteria"]:
+        criterion["weight"] = overlay.weights.criteria.get(criterion["id"], criterion["weight"])
+        for indicator in criterion["indicators"]:
+            indicator["weight"] = overlay.weights.indicators.get(indicator["id"], indicator["weight"])
+    data["policy"].update(overlay.policy.model_dump(exclude_none=True))
+    replaced = {gate.id: gate.model_dump() for gate in overlay.gates}
+    gates = [replaced.pop(g["id"], g) for g in data["gates"] if g["id"] not in overlay.remove_gates]
+    data["gates"] = gates + list(replaced.values())
+    try:
+        pack = CriteriaPack.model_validate(data)
+    except ValidationError as error:
+        raise InvalidInputError(
+            [document.problem(("policy",), detail["msg"].removeprefix("Value error, "),
+                              "check the thresholds this pack overrides")
+             for detail in error.errors(include_url=False)]
+        ) from None
+    raise_if_any(document, _relocate_gate_problems(pack, overlay, pack_problems(pack)))
+    return pack
+
+
+def _overlay_reference_problems(base: CriteriaPack, overlay: PackOverlay) -> list[Problem]:
+    criterion_ids = [c.id for c in base.criteria]
+    indicator_ids = list(base.indicators())
+    gate_ids = [g.id for g in base.gates]
+    problems = [
+        Problem(("weights", "criteria", key), f"base pack {base.id!r} has no criterion {key!r}",
+                suggest(key, criterion_ids))
+        for key in overlay.weights.criteria if key not in criterion_ids
+    ]
+    problems += [
+        Problem(("weights", "indicators", key), f"base pack {base.id!r} has no indicator {key!r}",
+                suggest(key, indicator_ids))
+        for key in overlay.weights.indicators if key not in indicator_ids
+    ]
+    problems += [
+        Problem(("remove_gates", i), f"base pack {base.id!r} has no gate {key!r}",
+                suggest(key, gate_ids))
+        for i, key in enumerate(overlay.remove_gates) if key not in gate_ids
+    ]
+    return problems
+
+
+def _relocate_gate_problems(
+    pack: CriteriaPack, overlay: PackOverlay, problems: list[Problem]
+) -> list[Problem]:
+    """Point problems in merged gates back at the overlay gate that caused them."""
+    overlay_index = {gate.id: i for i, gate in enumerate(overlay.gates)}
+    relocated = []
+    for problem in problems:
+        path = problem.path
+        if path[:1] == ("gates",) and isinstance(path[1], int):
+            gate_id = pack.gates[path[1]].id
+            if gate_id in overlay_index:
+                path = ("gates", overlay_index[gate_id], *path[2:])
+        relocated.append(Problem(path, problem.message, problem.hint))
+    return relocated

@@ -1,0 +1,352 @@
+"""The criteria pack: an organisation's policy for judging a technology."""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from techgate.model._base import Frozen, Identifier, LongText, Share, Text, Weight
+from techgate.model.proposal import Category, StakeholderGroup
+
+if TYPE_CHECKING:
+    from techgate.model.problems import Problem
+
+
+class Severity(StrEnum):
+    """What a failed gate does to the decision."""
+
+    NO_GO = "no-go"
+    CONDITIONAL = "conditional"
+
+
+class DerivedMeasure(StrEnum):
+    """A fact techgate computes from the proposal instead of asking assessors."""
+
+    SERVICE_MOTIVE = "motive.service-share"
+    CUSTOMER_METRICS = "motive.customer-metrics"
+    SEGMENT_COVERAGE = "segments.coverage"
+    HUMAN_ESCALATION = "escalation.route"
+    STAFF_INPUT = "stakeholders.staff"
+    CUSTOMER_INPUT = "stakeholders.customers"
+
+
+class ScaleLevel(Frozen):
+    """One step of the scoring scale."""
+
+    value: Annotated[int, Field(ge=0, le=10)]
+    """The number an assessor writes for this level."""
+    label: Text
+    """A short name for the level, such as 'Strong'."""
+    description: Text
+    """What reaching this level means in general, before any indicator's own wording."""
+
+
+DEFAULT_LEVELS = (
+    ScaleLevel(value=0, label="Absent", description="Nothing shows the quality is there."),
+    ScaleLevel(value=1, label="Weak", description="Present in name; serious doubts remain."),
+    ScaleLevel(value=2, label="Adequate", description="Meets the basic need with known gaps."),
+    ScaleLevel(value=3, label="Strong", description="Meets the need well; minor gaps only."),
+    ScaleLevel(value=4, label="Exemplary", description="Meets the need fully, shown by evidence."),
+)
+
+
+class Scale(Frozen):
+    """The ordinal scale every indicator is scored on."""
+
+    levels: tuple[ScaleLevel, ...] = DEFAULT_LEVELS
+    """Levels in ascending order, numbered 0, 1, 2 ... without holes."""
+
+    @field_validator("levels")
+    @classmethod
+    def _contiguous(cls, levels: tuple[ScaleLevel, ...]) -> tuple[ScaleLevel, ...]:
+        values = [level.value for level in levels]
+        if values != list(range(len(values))) or len(values) < 2:
+            raise ValueError(
+                f"scale levels must be numbered 0, 1, 2 ... in order (at least two); got {values}"
+            )
+        return levels
+
+    @property
+    def maximum(self) -> int:
+        return len(self.levels) - 1
+
+    def level(self, value: int) -> ScaleLevel:
+        return self.levels[value]
+
+
+class Indicator(Frozen):
+    """One question an assessor answers with a score on the scale."""
+
+    id: Identifier
+    """Unique across the whole pack; assessors score indicators by this id."""
+    title: Text
+    """Short name shown in tables."""
+    question: Text
+    """The question the assessor answers."""
+    levels: dict[int, Text]
+    """What the proposal looks like at each level of the scale, one entry per level."""
+    weight: Weight = 1.0
+    """Relative weight inside its criterion; only ratios matter."""
+    evidence_required: bool = False
+    """When true, a score that cites no evidence item is flagged and becomes a condition."""
+    allow_na: bool = False
+    """When true, assessors may answer 'n/a': the indicator is left out instead of a gap."""
+    derived: DerivedMeasure | None = None
+    """When set, techgate computes the score from the proposal's facts; assessors do not score it."""
+
+
+class Criterion(Frozen):
+    """A group of indicators that answers one of the organisation's questions."""
+
+    id: Identifier
+    """Unique within the pack."""
+    title: Text
+    """Short name shown in tables and charts."""
+    question: Text
+    """The question this criterion answers about the proposal."""
+    weight: Weight = 1.0
+    """Relative weight in the overall score; only ratios matter."""
+    indicators: Annotated[tuple[Indicator, ...], Field(min_length=1)]
+    """The indicators scored under this criterion."""
+
+
+class _GateBase(Frozen):
+    id: Identifier
+    """Unique within the pack."""
+    title: Text
+    """Short name of the rule."""
+    severity: Severity
+    """What failing the gate does: 'no-go' stops adoption, 'conditional' blocks a plain go."""
+    condition: Text
+    """What must change for the gate to pass; shown as a condition when it fails."""
+    on_missing: Literal["pass", "conditional", "no-go"] = "conditional"
+    """What happens when the proposal lacks the facts the gate needs."""
+
+
+class MinCriterionScoreGate(_GateBase):
+    """Fails when a criterion scores below a floor."""
+
+    kind: Literal["min-criterion-score"]
+    """Gate type."""
+    criterion: Identifier
+    """The criterion checked."""
+    min_score: Annotated[float, Field(ge=0, le=100)]
+    """Lowest acceptable criterion score, 0-100."""
+
+
+class MinIndicatorScoreGate(_GateBase):
+    """Fails when an indicator scores below a level of the scale."""
+
+    kind: Literal["min-indicator-score"]
+    """Gate type."""
+    indicator: Identifier
+    """The indicator checked."""
+    min_score: Annotated[float, Field(ge=0, le=10)]
+    """Lowest acceptable score, in scale units."""
+
+
+class ServiceMotiveGate(_GateBase):
+    """Fails when organisation-serving objectives outweigh service to customers."""
+
+    kind: Literal["service-motive"]
+    """Gate type."""
+    max_efficiency_share: Share = 0.5
+    """Highest acceptable share of efficiency and revenue objectives among service, efficiency and revenue ones."""
+
+
+class CustomerMetricsGate(_GateBase):
+    """Fails when success is not measured from the customer's side."""
+
+    kind: Literal["customer-metrics"]
+    """Gate type."""
+    min_customer_metrics: Annotated[int, Field(ge=1, le=20)] = 1
+    """How many customer-centric success metrics are needed."""
+
+
+class SegmentCoverageGate(_GateBase):
+    """Fails when customers are left with no channel they can use."""
+
+    kind: Literal["segment-coverage"]
+    """Gate type."""
+    max_stranded_share: Share = 0.0
+    """Largest acceptable share of customers left without a usable channel."""
+
+
+AUTOMATION_CATEGORIES = (
+    Category.CHATBOT,
+    Category.IVR,
+    Category.VOICEBOT,
+    Category.SELF_SERVICE,
+)
+
+
+class HumanEscalationGate(_GateBase):
+    """Fails when automation offers no quick route to a person."""
+
+    kind: Literal["human-escalation"]
+    """Gate type."""
+    categories: tuple[Category, ...] = AUTOMATION_CATEGORIES
+    """Proposal categories the gate applies to; others pass as not applicable."""
+    max_steps: Annotated[int, Field(ge=0, le=50)] | None = None
+    """Most steps acceptable before reaching a person; unset checks only that a route exists."""
+    max_minutes: Annotated[float, Field(ge=0, le=600)] | None = None
+    """Most minutes acceptable before reaching a person; unset checks only that a route exists."""
+
+
+class StakeholderInputGate(_GateBase):
+    """Fails when the people who will live with the tool were not consulted."""
+
+    kind: Literal["stakeholder-input"]
+    """Gate type."""
+    groups: Annotated[tuple[StakeholderGroup, ...], Field(min_length=1)] = (
+        StakeholderGroup.STAFF,
+        StakeholderGroup.CUSTOMERS,
+    )
+    """Groups that must each have been consulted."""
+    min_participants: Annotated[int, Field(ge=1)] = 1
+    """Fewest participants per group."""
+    min_favourable_share: Share | None = None
+    """Lowest acceptable favourable share per group; unset does not check opinion."""
+
+
+Gate = Annotated[
+    MinCriterionScoreGate
+    | MinIndicatorScoreGate
+    | ServiceMotiveGate
+    | CustomerMetricsGate
+    | SegmentCoverageGate
+    | HumanEscalationGate
+    | StakeholderInputGate,
+    Field(discriminator="kind"),
+]
+
+
+class Aggregation(StrEnum):
+    """How several assessors' scores for one indicator become one."""
+
+    MEDIAN = "median"
+    MEAN = "mean"
+
+
+class DecisionPolicy(Frozen):
+    """Thresholds that turn scores into a decision."""
+
+    go_threshold: Annotated[float, Field(ge=0, le=100)] = 70.0
+    """Overall score (0-100) at or above which the proposal can be a go."""
+    conditional_threshold: Annotated[float, Field(ge=0, le=100)] = 50.0
+    """Overall score at or above which it can be conditional; below is no-go."""
+    min_confidence: Share = 0.4
+    """Below this confidence a go becomes conditional."""
+    min_coverage: Share = 0.8
+    """Below this share of scored weight a go becomes conditional."""
+    disagreement_spread: Annotated[int, Field(ge=1, le=10)] = 2
+    """Assessors whose scores differ by this many levels or more are flagged as disagreeing."""
+    aggregation: Aggregation = Aggregation.MEDIAN
+    """How assessors' scores are combined."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DecisionPolicy:
+        if self.conditional_threshold > self.go_threshold:
+            raise ValueError(
+                f"conditional_threshold ({self.conditional_threshold}) must not exceed "
+                f"go_threshold ({self.go_threshold})"
+            )
+        return self
+
+
+class CriteriaPack(Frozen):
+    """A complete, resolved criteria pack."""
+
+    id: Identifier
+    """The pack's id, used with --criteria."""
+    title: Text
+    """Human name of the pack."""
+    version: Annotated[str, Field(pattern=r"^[0-9A-Za-z.+-]{1,32}$")]
+    """Version of the pack, recorded in every decision."""
+    description: LongText = ""
+    """What the pack is for and where its criteria come from."""
+    scale: Scale = Scale()
+    """The scoring scale."""
+    criteria: Annotated[tuple[Criterion, ...], Field(min_length=1)]
+    """The criteria, in the order reports show them."""
+    gates: tuple[Gate, ...] = ()
+    """Rules that can stop or condition adoption whatever the score."""
+    policy: DecisionPolicy = DecisionPolicy()
+    """Thresholds of the decision."""
+    lineage: tuple[str, ...] = ()
+    """Packs this one was built from by 'extends', nearest first (filled in by techgate)."""
+
+    def indicators(self) -> dict[str, tuple[Criterion, Indicator]]:
+        """Indicator id to its criterion and itself, in pack order."""
+        return self._indicator_index
+
+    # A pack is judged against many proposals; what depends on the pack alone
+    # is worked out once per (immutable) pack object.
+    @cached_property
+    def _indicator_index(self) -> dict[str, tuple[Criterion, Indicator]]:
+        return {ind.id: (crit, ind) for crit in self.criteria for ind in crit.indicators}
+
+    @cached_property
+    def sha256(self) -> str:
+        """SHA-256 of the pack's canonical JSON (independent of file layout and comments)."""
+        return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()
+
+    @cached_property
+    def problems(self) -> tuple[Problem, ...]:
+        """Cross-field inconsistencies (see techgate.model.problems)."""
+        from techgate.model.problems import pack_problems
+
+        return tuple(pack_problems(self))
+
+
+class WeightOverrides(Frozen):
+    """New weights for criteria or indicators of the base pack."""
+
+    criteria: dict[Identifier, Weight] = {}
+    """Criterion id to its new weight."""
+    indicators: dict[Identifier, Weight] = {}
+    """Indicator id to its new weight."""
+
+
+class PolicyOverrides(Frozen):
+    """Thresholds that replace the base pack's; unset ones are inherited."""
+
+    go_threshold: Annotated[float, Field(ge=0, le=100)] | None = None
+    """See the decision policy."""
+    conditional_threshold: Annotated[float, Field(ge=0, le=100)] | None = None
+    """See the decision policy."""
+    min_confidence: Share | None = None
+    """See the decision policy."""
+    min_coverage: Share | None = None
+    """See the decision policy."""
+    disagreement_spread: Annotated[int, Field(ge=1, le=10)] | None = None
+    """See the decision policy."""
+    aggregation: Aggregation | None = None
+    """See the decision policy."""
+
+
+class PackOverlay(Frozen):
+    """A pack that tailors another one instead of copying it."""
+
+    id: Identifier
+    """The new pack's id."""
+    title: Text
+    """Human name of the new pack."""
+    version: Annotated[str, Field(pattern=r"^[0-9A-Za-z.+-]{1,32}$")]
+    """Version of the new pack."""
+    extends: Annotated[str, Field(min_length=1, max_length=500)]
+    """Id of a built-in pack, or a path relative to this file."""
+    description: LongText = ""
+    """What the tailoring changes and why."""
+    weights: WeightOverrides = WeightOverrides()
+    """Weights that replace the base pack's."""
+    policy: PolicyOverrides = PolicyOverrides()
+    """Thresholds that replace the base pack's."""
+    gates: tuple[Gate, ...] = ()
+    """Gates to add; a gate with the id of an existing one replaces it."""
+    remove_gates: tuple[Identifier, ...] = ()
+    """Ids of base gates to drop."""

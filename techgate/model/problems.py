@@ -1,0 +1,189 @@
+"""Consistency rules that span several fields, as pure functions.
+
+Pydantic checks each field; these check how fields relate (ids that must
+exist, shares that must add up). They return problems with a path into the
+document instead of raising, so a loader can attach file lines to all of
+them and report every one at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from techgate.model.criteria import (
+    CriteriaPack,
+    MinCriterionScoreGate,
+    MinIndicatorScoreGate,
+)
+from techgate.model.proposal import Proposal
+
+Path = tuple[str | int, ...]
+# Shares are entered by hand as decimals; allow rounding such as 0.33 * 3.
+SHARE_TOLERANCE = 0.005
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a document, located by its path."""
+
+    path: Path
+    message: str
+    hint: str = ""
+
+
+def dotted(path: Path) -> str:
+    """assessments[0].scores.availability, the way a reader names a field."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def suggest(word: str, options: Iterable[str]) -> str:
+    """A 'did you mean' hint for a misspelt id or key, or ''."""
+    matches = difflib.get_close_matches(word, sorted(set(options)), n=1, cutoff=0.6)
+    return f"did you mean {matches[0]!r}?" if matches else ""
+
+
+def _duplicates(values: Iterable[tuple[Path, str]], what: str) -> Iterator[Problem]:
+    seen: Counter[str] = Counter()
+    for path, value in values:
+        seen[value] += 1
+        if seen[value] == 2:
+            yield Problem(path, f"duplicate {what} {value!r}", f"each {what} must be unique")
+
+
+def pack_problems(pack: CriteriaPack) -> list[Problem]:
+    """Everything inconsistent inside a resolved criteria pack."""
+    problems: list[Problem] = []
+    problems += _duplicates(
+        ((("criteria", i, "id"), c.id) for i, c in enumerate(pack.criteria)), "criterion id"
+    )
+    problems += _duplicates(
+        (
+            (("criteria", i, "indicators", j, "id"), ind.id)
+            for i, c in enumerate(pack.criteria)
+            for j, ind in enumerate(c.indicators)
+        ),
+        "indicator id",
+    )
+    problems += _duplicates(((("gates", i, "id"), g.id) for i, g in enumerate(pack.gates)), "gate id")
+    expected_levels = set(range(pack.scale.maximum + 1))
+    for i, criterion in enumerate(pack.criteria):
+        for j, indicator in enumerate(criterion.indicators):
+            if set(indicator.levels) != expected_levels:
+                missing = sorted(expected_levels - set(indicator.levels))
+                extra = sorted(set(indicator.levels) - expected_levels)
+                problems.append(
+                    Problem(
+                        ("criteria", i, "indicators", j, "levels"),
+                        f"levels must describe every scale level {sorted(expected_levels)}"
+                        + (f"; missing {missing}" if missing else "")
+                        + (f"; not on the scale {extra}" if extra else ""),
+                        "write one description per level of the pack's scale",
+                    )
+                )
+    problems += _gate_reference_problems(pack)
+    return problems
+
+
+def _gate_reference_problems(pack: CriteriaPack) -> Iterator[Problem]:
+    criterion_ids = [c.id for c in pack.criteria]
+    indicator_ids = list(pack.indicators())
+    for i, gate in enumerate(pack.gates):
+        if isinstance(gate, MinCriterionScoreGate) and gate.criterion not in criterion_ids:
+            yield Problem(
+                ("gates", i, "criterion"),
+                f"gate refers to unknown criterion {gate.criterion!r}",
+                suggest(gate.criterion, criterion_ids) or f"known: {', '.join(criterion_ids)}",
+            )
+        if isinstance(gate, MinIndicatorScoreGate):
+            if gate.indicator not in indicator_ids:
+                yield Problem(
+                    ("gates", i, "indicator"),
+                    f"gate refers to unknown indicator {gate.indicator!r}",
+                    suggest(gate.indicator, indicator_ids),
+                )
+            if gate.min_score > pack.scale.maximum:
+                yield Problem(
+                    ("gates", i, "min_score"),
+                    f"min_score {gate.min_score} is above the scale's top level "
+                    f"{pack.scale.maximum}",
+                )
+
+
+def proposal_problems(proposal: Proposal, pack: CriteriaPack | None = None) -> list[Problem]:
+    """Everything inconsistent inside a proposal, and against a pack if given."""
+    problems: list[Problem] = []
+    problems += _duplicates(
+        ((("evidence", i, "id"), e.id) for i, e in enumerate(proposal.evidence)), "evidence id"
+    )
+    problems += _duplicates(
+        ((("assessments", i, "assessor"), a.assessor) for i, a in enumerate(proposal.assessments)),
+        "assessor",
+    )
+    for field, shares in (
+        ("segments", [s.share for s in proposal.segments]),
+        ("transactions", [t.volume_share for t in proposal.transactions]),
+    ):
+        if sum(shares) > 1 + SHARE_TOLERANCE:
+            problems.append(
+                Problem(
+                    (field,),
+                    f"shares add up to {sum(shares):.3f}, more than 1",
+                    "shares are fractions of the whole (0.25 means a quarter)",
+                )
+            )
+    evidence_ids = [e.id for e in proposal.evidence]
+    for i, assessment in enumerate(proposal.assessments):
+        for indicator_id, answer in assessment.scores.items():
+            for k, ref in enumerate(answer.evidence):
+                if ref not in evidence_ids:
+                    problems.append(
+                        Problem(
+                            ("assessments", i, "scores", indicator_id, "evidence", k),
+                            f"cites evidence {ref!r}, which the proposal does not list",
+                            suggest(ref, evidence_ids) or "add it under 'evidence:'",
+                        )
+                    )
+    if pack is not None:
+        problems += _score_problems(proposal, pack)
+    return problems
+
+
+def _score_problems(proposal: Proposal, pack: CriteriaPack) -> Iterator[Problem]:
+    indicators = pack.indicators()
+    for i, assessment in enumerate(proposal.assessments):
+        for indicator_id, answer in assessment.scores.items():
+            path: Path = ("assessments", i, "scores", indicator_id)
+            if indicator_id not in indicators:
+                yield Problem(
+                    path,
+                    f"pack {pack.id!r} has no indicator {indicator_id!r}",
+                    suggest(indicator_id, indicators)
+                    or f"see 'techgate criteria show {pack.id}'",
+                )
+                continue
+            indicator = indicators[indicator_id][1]
+            if indicator.derived is not None:
+                yield Problem(
+                    path,
+                    f"indicator {indicator_id!r} is computed from the proposal's facts "
+                    f"({indicator.derived.value}) and cannot be scored",
+                    "remove this score and describe the facts instead",
+                )
+            elif answer.score == "n/a" and not indicator.allow_na:
+                yield Problem(
+                    (*path, "score"),
+                    f"indicator {indicator_id!r} does not allow 'n/a'",
+                    f"score it 0-{pack.scale.maximum}, or leave it out to record a gap",
+                )
+            elif isinstance(answer.score, int) and answer.score > pack.scale.maximum:
+                yield Problem(
+                    (*path, "score"),
+                    f"score {answer.score} is above the scale's top level {pack.scale.maximum}",
+                    f"use a level from 0 to {pack.scale.maximum}",
+                )

@@ -42,7 +42,8 @@ def _problems(model: type[BaseModel], document: Document, error: ValidationError
     merged: dict[DocPath, list[dict[str, Any]]] = {}
     for detail in error.errors(include_url=False):
         merged.setdefault(_document_path(document.data, detail["loc"]), []).append(detail)
-    return [_problem(model, document, path, details) for path, details in merged.items()]
+    problems = [_problem(model, document, path, details) for path, details in merged.items()]
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
 def _problem(

@@ -1,0 +1,35 @@
+"""techgate's command line. Commands are thin: parse, call the library, print, return an exit code."""
+
+from __future__ import annotations
+
+import click
+
+from techgate._version import __version__
+from techgate.cli.app import ExitCode, TechgateGroup
+from techgate.cli.criteria import criteria
+from techgate.cli.evaluate import evaluate
+from techgate.cli.scaffold import init, schema
+from techgate.cli.validate import validate
+
+__all__ = ["ExitCode", "cli", "main"]
+
+
+@click.group(cls=TechgateGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="techgate")
+def cli() -> None:
+    """Decide whether to adopt a proposed technology: go, conditional or no-go, and why.
+
+    Start with 'techgate evaluate examples/callback-queue.yaml', or
+    'techgate init' to write a proposal of your own.
+    """
+
+
+cli.add_command(evaluate)
+cli.add_command(validate)
+cli.add_command(criteria)
+cli.add_command(init)
+cli.add_command(schema)
+
+
+def main() -> None:
+    cli.main(prog_name="techgate")

@@ -1,0 +1,72 @@
+"""The command group, and the one place where outcomes and errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from enum import IntEnum
+from typing import Any
+
+import click
+
+
+class ExitCode(IntEnum):
+    """What 'techgate' exits with; the same whatever the output format."""
+
+    GO = 0
+    UNEXPECTED = 1
+    INVALID = 2
+    CONDITIONAL = 3
+    NO_GO = 4
+
+    @classmethod
+    def for_decision(cls, decision: str) -> ExitCode:
+        return {"go": cls.GO, "conditional": cls.CONDITIONAL, "no-go": cls.NO_GO}[decision]
+
+
+class TechgateGroup(click.Group):
+    """A click group whose commands return exit codes and whose errors never show tracebacks."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = self._run(args, prog_name, complete_var, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(self, args: Any, prog_name: str | None, complete_var: str | None, **extra: Any) -> int:
+        from techgate.errors import InvalidInputError, TechgateError
+
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as error:
+            error.show()
+            return ExitCode.INVALID
+        except click.Abort:
+            click.echo("techgate: aborted", err=True)
+            return ExitCode.UNEXPECTED
+        except InvalidInputError as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            count = len(error.problems)
+            click.echo(f"techgate: {count} problem{'s' if count != 1 else ''} found; "
+                       "nothing was written.", err=True)
+            return ExitCode.INVALID
+        except TechgateError as error:
+            click.echo(f"techgate: {error}", err=True)
+            return ExitCode.UNEXPECTED
+        except Exception as error:
+            if os.environ.get("TECHGATE_DEBUG"):
+                traceback.print_exc()
+            click.echo(f"techgate: unexpected error: {type(error).__name__}: {error}", err=True)
+            click.echo("techgate: this is a bug; set TECHGATE_DEBUG=1 to see the traceback.",
+                       err=True)
+            return ExitCode.UNEXPECTED
+        return int(result) if isinstance(result, int) else ExitCode.GO

@@ -1,0 +1,51 @@
+"""techgate init and techgate schema: help people write inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+SCHEMA_FILE = "techgate-proposal.schema.json"
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path), default=Path("proposal.yaml"))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@click.option("--schema-ref", metavar="URL", default=None,
+              help=f"Where editors find the schema. Default: write {SCHEMA_FILE} beside PATH "
+              "and point to it.")
+def init(path: Path, force: bool, schema_ref: str | None) -> int:
+    """Write a commented proposal template to PATH (default proposal.yaml), ready to fill in."""
+    import json
+    from importlib.resources import files
+
+    from techgate.cli.output import resolve_output, write_atomic
+    from techgate.errors import single_problem
+    from techgate.model.schema import SchemaKind, json_schema
+
+    if path.exists() and (path.is_dir() or not force):
+        raise single_problem(str(path), "already exists", "use --force to overwrite, or another path")
+    resolve_output(path, path.stem, path.suffix)
+    template = files("techgate.cli").joinpath("proposal-template.yaml").read_text("utf-8")
+    text = template.format(schema_ref=schema_ref or f"./{SCHEMA_FILE}", file_name=path.name,
+                           today=dt.date.today().isoformat())
+    if schema_ref is None:
+        schema = json.dumps(json_schema(SchemaKind.PROPOSAL), indent=2) + "\n"
+        write_atomic(path.parent / SCHEMA_FILE, schema)
+    write_atomic(path, text)
+    click.echo(f"wrote {path}; fill it in, then run: techgate evaluate {path}", err=True)
+    return 0
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(["proposal", "criteria", "evaluation"]))
+def schema(kind: str) -> int:
+    """Print the JSON Schema (draft-7) of a proposal, a criteria pack or a decision record."""
+    import json
+
+    from techgate.model.schema import SchemaKind, json_schema
+
+    click.echo(json.dumps(json_schema(SchemaKind(kind)), indent=2))
+    return 0

@@ -1,0 +1,51 @@
+"""techgate validate: check proposals and packs, listing every problem at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from techgate.cli.options import criteria_option
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@criteria_option
+def validate(files: tuple[Path, ...], criteria: str | None) -> int:
+    """Check proposals and criteria packs without evaluating them.
+
+    Each FILE is recognised as a pack (it has a 'criteria' list or 'extends')
+    or a proposal; proposals are also checked against their pack. Every
+    problem in every file is listed as file:line:column: field: message.
+    Exit code 2 if any file is invalid.
+    """
+    from techgate.errors import InvalidInputError
+    from techgate.loading import (
+        check_against_pack,
+        load_pack,
+        pack_reference,
+        read_proposal,
+        read_yaml_file,
+    )
+
+    problems = []
+    for path in files:
+        try:
+            data = read_yaml_file(path).data
+            if isinstance(data, dict) and (isinstance(data.get("criteria"), list) or "extends" in data):
+                pack = load_pack(path)
+                click.echo(f"ok: {path}: criteria pack {pack.id} {pack.version}, "
+                           f"{len(pack.indicators())} indicators, {len(pack.gates)} gates")
+                continue
+            proposal, document = read_proposal(path)
+            reference, relative_to = pack_reference(proposal, document, criteria)
+            pack = load_pack(reference, relative_to)
+            check_against_pack(proposal, pack, document)
+            click.echo(f"ok: {path}: proposal {proposal.id}, {len(proposal.assessments)} "
+                       f"assessor(s), checked against {pack.id} {pack.version}")
+        except InvalidInputError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise InvalidInputError(problems)
+    return 0

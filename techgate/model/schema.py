@@ -1,0 +1,45 @@
+"""JSON Schemas of techgate's documents, in draft-7 form so editors understand them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from techgate.model.criteria import CriteriaPack, PackOverlay
+from techgate.model.evaluation import Evaluation
+from techgate.model.proposal import Proposal
+
+DRAFT_7 = "http://json-schema.org/draft-07/schema#"
+
+
+class SchemaKind(StrEnum):
+    """Documents techgate publishes a schema for."""
+
+    PROPOSAL = "proposal"
+    CRITERIA = "criteria"
+    EVALUATION = "evaluation"
+
+
+_TITLES = {
+    SchemaKind.PROPOSAL: "techgate proposal",
+    SchemaKind.CRITERIA: "techgate criteria pack",
+    SchemaKind.EVALUATION: "techgate decision record",
+}
+
+
+def json_schema(kind: SchemaKind) -> dict[str, Any]:
+    """The schema, with '$defs' renamed to draft-7's 'definitions'."""
+    template = "#/definitions/{model}"
+    if kind is SchemaKind.PROPOSAL:
+        schema = Proposal.model_json_schema(ref_template=template)
+    elif kind is SchemaKind.EVALUATION:
+        schema = Evaluation.model_json_schema(ref_template=template, mode="serialization")
+    else:
+        schema = TypeAdapter(CriteriaPack | PackOverlay).json_schema(ref_template=template)
+    definitions = schema.pop("$defs", {})
+    result: dict[str, Any] = {"$schema": DRAFT_7, "title": _TITLES[kind], **schema}
+    if definitions:
+        result["definitions"] = definitions
+    return result

@@ -1,0 +1,55 @@
+"""A criteria pack as readable tables."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from techgate.model.criteria import CriteriaPack
+
+
+def pack_view(pack: CriteriaPack) -> RenderableType:
+    header = Text()
+    header.append(f"{pack.title}", style="bold")
+    header.append(f"  [{pack.id} {pack.version}]")
+    if pack.lineage:
+        header.append(f"  extends {' -> '.join(pack.lineage)}")
+    if pack.description:
+        header.append(f"\n{pack.description}")
+    scale = ", ".join(f"{level.value} {level.label}" for level in pack.scale.levels)
+    header.append(f"\nScale: {scale}")
+
+    total = sum(c.weight for c in pack.criteria)
+    criteria = Table(title="Criteria and indicators", title_justify="left")
+    for column in ("Criterion / indicator", "Weight", "Share", "Notes"):
+        criteria.add_column(column, overflow="fold")
+    for criterion in pack.criteria:
+        criteria.add_row(Text(criterion.title, style="bold"), f"{criterion.weight:g}",
+                         f"{criterion.weight / total:.0%}", Text(criterion.question))
+        inner = sum(i.weight for i in criterion.indicators)
+        for indicator in criterion.indicators:
+            notes = [f"computed from {indicator.derived.value}" if indicator.derived else "",
+                     "evidence required" if indicator.evidence_required else "",
+                     "n/a allowed" if indicator.allow_na else ""]
+            criteria.add_row(Text(f"  {indicator.id}"), f"{indicator.weight:g}",
+                             f"{indicator.weight / inner:.0%}",
+                             Text("; ".join(n for n in notes if n)))
+
+    gates = Table(title="Gates", title_justify="left")
+    for column in ("Gate", "Kind", "Severity", "Rule"):
+        gates.add_column(column, overflow="fold")
+    for gate in pack.gates:
+        rule = gate.model_dump(exclude={"id", "title", "kind", "severity", "condition"})
+        gates.add_row(Text(gate.id), gate.kind, gate.severity.value,
+                      Text(", ".join(f"{k}={v}" for k, v in rule.items())))
+
+    policy = pack.policy
+    footer = Text(
+        f"Decision: go at score ≥ {policy.go_threshold:g}, conditional ≥ "
+        f"{policy.conditional_threshold:g}, else no-go; a go also needs confidence ≥ "
+        f"{policy.min_confidence:g} and coverage ≥ {policy.min_coverage:.0%}. Assessors are "
+        f"combined by {policy.aggregation.value}; a spread of {policy.disagreement_spread} levels "
+        "is flagged as disagreement."
+    )
+    return Group(header, criteria, gates, footer)

@@ -51,8 +51,10 @@ def score_pack(
     criterion_scores = {c.id: _criterion_score(c, values, scale_max) for c in pack.criteria}
     scored = [c for c in pack.criteria if criterion_scores[c.id] is not None]
     scored_weight = sum(c.weight for c in scored)
-    overall = (sum(c.weight * (criterion_scores[c.id] or 0.0) for c in scored) / scored_weight
-               if scored_weight else 0.0)
+    # Weights become shares before they multiply anything, everywhere: a
+    # ratio of weights is exact under scaling, so scaling every weight by the
+    # same factor gives a bit-identical record.
+    overall = sum((c.weight / scored_weight) * (criterion_scores[c.id] or 0.0) for c in scored)
     criteria = tuple(
         _criterion_result(c, values, pack, criterion_scores[c.id],
                           c.weight / scored_weight if criterion_scores[c.id] is not None else 0.0)
@@ -96,7 +98,7 @@ def _criterion_score(criterion: Criterion, values: dict[str, _Value], scale_max:
     weight = sum(i.weight for i in scored)
     if not weight:
         return None
-    return 100 * sum(i.weight * _fraction(i, values[i.id], scale_max) for i in scored) / weight
+    return 100 * sum((i.weight / weight) * _fraction(i, values[i.id], scale_max) for i in scored)
 
 
 def _criterion_result(
@@ -113,7 +115,7 @@ def _criterion_result(
     scored_weight = sum(i.weight for i in scored)
     indicators = tuple(
         _indicator_result(i, values[i.id], pack,
-                          weight_share * i.weight / scored_weight if _is_scored(values[i.id]) else 0.0)
+                          weight_share * (i.weight / scored_weight) if _is_scored(values[i.id]) else 0.0)
         for i in criterion.indicators
     )
     applicable_weight = sum(i.weight for i in applicable)
@@ -163,16 +165,16 @@ def _indicator_result(
 
 def _coverage(pack: CriteriaPack, values: dict[str, _Value]) -> float:
     """Share of applicable weight that was scored, criterion weights applied."""
-    total, covered = 0.0, 0.0
+    shares: list[tuple[float, float]] = []
     for criterion in pack.criteria:
         applicable = [i for i in criterion.indicators
                       if values[i.id].status is not IndicatorStatus.NOT_APPLICABLE]
         weight = sum(i.weight for i in applicable)
-        if not weight:
-            continue
-        total += criterion.weight
-        covered += criterion.weight * sum(i.weight for i in applicable if _is_scored(values[i.id])) / weight
-    return covered / total if total else 0.0
+        if weight:
+            scored = sum(i.weight for i in applicable if _is_scored(values[i.id]))
+            shares.append((criterion.weight, scored / weight))
+    total = sum(weight for weight, _ in shares)
+    return sum((weight / total) * covered for weight, covered in shares) if total else 0.0
 
 
 def _confidence(

@@ -20,27 +20,41 @@ def minimal_pack(spec: dict[str, Any]) -> CriteriaPack:
         {"id": f"i{n}", "title": f"Indicator {n}", "question": "?", "weight": w, "levels": LEVELS}
         for n, w in enumerate(spec["weights"], start=1)
     ]
-    return CriteriaPack.model_validate({
-        "id": "mini", "title": "Minimal", "version": "1",
-        "criteria": [{"id": "c", "title": "C", "question": "?", "indicators": indicators}],
-        "policy": {"go_threshold": spec.get("go_threshold", 70),
-                   "conditional_threshold": spec.get("conditional_threshold", 50),
-                   "min_confidence": 0, "min_coverage": 0},
-    })
+    return CriteriaPack.model_validate(
+        {
+            "id": "mini",
+            "title": "Minimal",
+            "version": "1",
+            "criteria": [{"id": "c", "title": "C", "question": "?", "indicators": indicators}],
+            "policy": {
+                "go_threshold": spec.get("go_threshold", 70),
+                "conditional_threshold": spec.get("conditional_threshold", 50),
+                "min_confidence": 0,
+                "min_coverage": 0,
+            },
+        }
+    )
 
 
 def overlay_pack(overlay: dict[str, Any], tmp_path: Path) -> CriteriaPack:
     from ruamel.yaml import YAML
 
-    document = {"id": "tailored", "title": "Tailored", "version": "1", "extends": "contact-centre",
-                **overlay}
+    document = {
+        "id": "tailored",
+        "title": "Tailored",
+        "version": "1",
+        "extends": "contact-centre",
+        **overlay,
+    }
     path = tmp_path / "tailored.yaml"
     with path.open("w") as handle:
         YAML(typ="safe", pure=True).dump(document, handle)
     return techgate.load_criteria(path)
 
 
-def build(case: dict[str, Any], contact_centre: CriteriaPack, tmp_path: Path) -> tuple[Proposal, CriteriaPack]:
+def build(
+    case: dict[str, Any], contact_centre: CriteriaPack, tmp_path: Path
+) -> tuple[Proposal, CriteriaPack]:
     data = merge(baseline(), case.get("patch", {}))
     if "pack" in case:
         pack = minimal_pack(case["pack"])

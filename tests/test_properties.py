@@ -16,8 +16,9 @@ PACK = techgate.load_criteria("contact-centre")
 ASSESSED = [i.id for c in PACK.criteria for i in c.indicators if i.derived is None]
 EVIDENCE = ["prod", "demo", "claim"]
 
-settings.register_profile("techgate", max_examples=60, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "techgate", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile("techgate")
 
 
@@ -33,9 +34,10 @@ def base_facts() -> dict[str, Any]:
 
 answer = st.one_of(
     st.integers(0, 4),
-    st.fixed_dictionaries({"score": st.integers(0, 4)},
-                          optional={"evidence": st.lists(st.sampled_from(EVIDENCE), max_size=2,
-                                                         unique=True)}),
+    st.fixed_dictionaries(
+        {"score": st.integers(0, 4)},
+        optional={"evidence": st.lists(st.sampled_from(EVIDENCE), max_size=2, unique=True)},
+    ),
 )
 assessor_scores = st.dictionaries(st.sampled_from(ASSESSED), answer, min_size=8)
 assessments = st.lists(assessor_scores, min_size=1, max_size=3)
@@ -99,8 +101,9 @@ def test_scaling_all_weights_changes_nothing(
     scores: list[dict[str, Any]], category: str, factor: float
 ) -> None:
     proposal = proposal_from(scores, category)
-    assert without_weights(techgate.evaluate(proposal, PACK)) == \
-        without_weights(techgate.evaluate(proposal, scaled(PACK, factor)))
+    assert without_weights(techgate.evaluate(proposal, PACK)) == without_weights(
+        techgate.evaluate(proposal, scaled(PACK, factor))
+    )
 
 
 @given(assessments, categories, st.randoms(use_true_random=False))

@@ -1,4 +1,7 @@
-"""techgate's command line. Commands are thin: parse, call the library, print, return an exit code."""
+"""techgate's command line.
+
+Commands are thin: parse, call the library, print, return an exit code.
+"""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ class ExitCode(IntEnum):
 class TechgateGroup(click.Group):
     """A click group whose commands return exit codes and whose errors never show tracebacks."""
 
-    def main(  # type: ignore[override]
+    def main(
         self,
         args: Any = None,
         prog_name: str | None = None,
@@ -56,8 +56,10 @@ class TechgateGroup(click.Group):
             for problem in error.problems:
                 click.echo(str(problem), err=True)
             count = len(error.problems)
-            click.echo(f"techgate: {count} problem{'s' if count != 1 else ''} found; "
-                       "nothing was written.", err=True)
+            click.echo(
+                f"techgate: {count} problem{'s' if count != 1 else ''} found; nothing was written.",
+                err=True,
+            )
             return ExitCode.INVALID
         except TechgateError as error:
             click.echo(f"techgate: {error}", err=True)
@@ -66,7 +68,8 @@ class TechgateGroup(click.Group):
             if os.environ.get("TECHGATE_DEBUG"):
                 traceback.print_exc()
             click.echo(f"techgate: unexpected error: {type(error).__name__}: {error}", err=True)
-            click.echo("techgate: this is a bug; set TECHGATE_DEBUG=1 to see the traceback.",
-                       err=True)
+            click.echo(
+                "techgate: this is a bug; set TECHGATE_DEBUG=1 to see the traceback.", err=True
+            )
             return ExitCode.UNEXPECTED
         return int(result) if isinstance(result, int) else ExitCode.GO

@@ -22,8 +22,14 @@ def list_packs() -> int:
     for column in ("Id", "Title", "Version", "Criteria", "Indicators", "Gates"):
         table.add_column(column)
     for info in list_builtin_packs():
-        table.add_row(info.id, info.title, info.version, str(info.criteria), str(info.indicators),
-                      str(info.gates))
+        table.add_row(
+            info.id,
+            info.title,
+            info.version,
+            str(info.criteria),
+            str(info.indicators),
+            str(info.gates),
+        )
     Console(highlight=False).print(table)
     return 0
 

@@ -14,8 +14,12 @@ from techgate.cli.options import criteria_option, format_option, output_option
 @criteria_option
 @format_option
 @output_option
-@click.option("--width", type=click.IntRange(60, 400), default=None,
-              help="Width of the text format in columns (default: the terminal's, or 100).")
+@click.option(
+    "--width",
+    type=click.IntRange(60, 400),
+    default=None,
+    help="Width of the text format in columns (default: the terminal's, or 100).",
+)
 def evaluate(
     proposal: Path, criteria: str | None, output_format: str, output: str | None, width: int | None
 ) -> int:
@@ -38,8 +42,11 @@ def evaluate(
     if output is not None:
         target = resolve_output(Path(output), record.proposal.id, chosen.suffix)
         write_atomic(target, render(record, chosen, width=width or 100))
-        click.echo(f"{record.decision.value}: {record.proposal.title} "
-                   f"(score {record.score:g}, confidence {record.confidence:g}) -> {target}", err=True)
+        click.echo(
+            f"{record.decision.value}: {record.proposal.title} "
+            f"(score {record.score:g}, confidence {record.confidence:g}) -> {target}",
+            err=True,
+        )
     elif chosen is OutputFormat.TEXT:
         from rich.console import Console
 

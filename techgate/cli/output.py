@@ -14,22 +14,27 @@ def resolve_output(path: Path, stem: str, suffix: str) -> Path:
     if path.is_dir():
         return path / f"{stem}{suffix}"
     if not path.parent.is_dir():
-        raise single_problem(str(path), "the folder to write into does not exist",
-                             "create it first, or choose another path")
+        raise single_problem(
+            str(path),
+            "the folder to write into does not exist",
+            "create it first, or choose another path",
+        )
     return path
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Write content so that readers see either the old file or the whole new one, never a part."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
+        Path(temporary).chmod(0o644)
+        Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

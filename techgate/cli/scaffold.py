@@ -13,9 +13,13 @@ SCHEMA_FILE = "techgate-proposal.schema.json"
 @click.command()
 @click.argument("path", type=click.Path(path_type=Path), default=Path("proposal.yaml"))
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
-@click.option("--schema-ref", metavar="URL", default=None,
-              help=f"Where editors find the schema. Default: write {SCHEMA_FILE} beside PATH "
-              "and point to it.")
+@click.option(
+    "--schema-ref",
+    metavar="URL",
+    default=None,
+    help=f"Where editors find the schema. Default: write {SCHEMA_FILE} beside PATH "
+    "and point to it.",
+)
 def init(path: Path, force: bool, schema_ref: str | None) -> int:
     """Write a commented proposal template to PATH (default proposal.yaml), ready to fill in."""
     import json
@@ -26,11 +30,16 @@ def init(path: Path, force: bool, schema_ref: str | None) -> int:
     from techgate.model.schema import SchemaKind, json_schema
 
     if path.exists() and (path.is_dir() or not force):
-        raise single_problem(str(path), "already exists", "use --force to overwrite, or another path")
+        raise single_problem(
+            str(path), "already exists", "use --force to overwrite, or another path"
+        )
     resolve_output(path, path.stem, path.suffix)
     template = files("techgate.cli").joinpath("proposal-template.yaml").read_text("utf-8")
-    text = template.format(schema_ref=schema_ref or f"./{SCHEMA_FILE}", file_name=path.name,
-                           today=dt.date.today().isoformat())
+    text = template.format(
+        schema_ref=schema_ref or f"./{SCHEMA_FILE}",
+        file_name=path.name,
+        today=dt.date.today().isoformat(),
+    )
     if schema_ref is None:
         schema = json.dumps(json_schema(SchemaKind.PROPOSAL), indent=2) + "\n"
         write_atomic(path.parent / SCHEMA_FILE, schema)

@@ -20,7 +20,7 @@ def validate(files: tuple[Path, ...], criteria: str | None) -> int:
     problem in every file is listed as file:line:column: field: message.
     Exit code 2 if any file is invalid.
     """
-    from techgate.errors import InvalidInputError
+    from techgate.errors import InputProblem, InvalidInputError
     from techgate.loading import (
         check_against_pack,
         load_pack,
@@ -29,21 +29,27 @@ def validate(files: tuple[Path, ...], criteria: str | None) -> int:
         read_yaml_file,
     )
 
-    problems = []
+    problems: list[InputProblem] = []
     for path in files:
         try:
             data = read_yaml_file(path).data
-            if isinstance(data, dict) and (isinstance(data.get("criteria"), list) or "extends" in data):
+            if isinstance(data, dict) and (
+                isinstance(data.get("criteria"), list) or "extends" in data
+            ):
                 pack = load_pack(path)
-                click.echo(f"ok: {path}: criteria pack {pack.id} {pack.version}, "
-                           f"{len(pack.indicators())} indicators, {len(pack.gates)} gates")
+                click.echo(
+                    f"ok: {path}: criteria pack {pack.id} {pack.version}, "
+                    f"{len(pack.indicators())} indicators, {len(pack.gates)} gates"
+                )
                 continue
             proposal, document = read_proposal(path)
             reference, relative_to = pack_reference(proposal, document, criteria)
             pack = load_pack(reference, relative_to)
             check_against_pack(proposal, pack, document)
-            click.echo(f"ok: {path}: proposal {proposal.id}, {len(proposal.assessments)} "
-                       f"assessor(s), checked against {pack.id} {pack.version}")
+            click.echo(
+                f"ok: {path}: proposal {proposal.id}, {len(proposal.assessments)} "
+                f"assessor(s), checked against {pack.id} {pack.version}"
+            )
         except InvalidInputError as error:
             problems.extend(error.problems)
     if problems:

@@ -37,12 +37,16 @@ def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
     indicators = {i.id: i for c in scores.criteria for i in c.indicators}
     gaps = tuple(
         Gap(indicator=i.id, criterion=c.id, reason=i.explanation)
-        for c in scores.criteria for i in c.indicators if i.status is IndicatorStatus.GAP
+        for c in scores.criteria
+        for i in c.indicators
+        if i.status is IndicatorStatus.GAP
     )
-    gates = evaluate_gates(pack, GateInputs(proposal, analyses,
-                                            {c.id: c for c in scores.criteria}, indicators))
-    outcome = decide(pack, scores.score, scores.confidence, scores.coverage,
-                     scores.criteria, gates, gaps)
+    gates = evaluate_gates(
+        pack, GateInputs(proposal, analyses, {c.id: c for c in scores.criteria}, indicators)
+    )
+    outcome = decide(
+        pack, scores.score, scores.confidence, scores.coverage, scores.criteria, gates, gaps
+    )
     assessors = tuple(sorted(a.assessor for a in proposal.assessments))
     dates = [proposal.date, *(a.date for a in proposal.assessments if a.date)]
     return Evaluation(
@@ -51,11 +55,22 @@ def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
         confidence=scores.confidence,
         coverage=scores.coverage,
         score_decision=outcome.score_decision,
-        proposal=ProposalSummary(id=proposal.id, title=proposal.title, vendor=proposal.vendor,
-                                 category=proposal.category, owner=proposal.owner,
-                                 date=proposal.date, assessors=assessors),
-        pack=PackSummary(id=pack.id, title=pack.title, version=pack.version,
-                         scale_max=pack.scale.maximum, policy=pack.policy),
+        proposal=ProposalSummary(
+            id=proposal.id,
+            title=proposal.title,
+            vendor=proposal.vendor,
+            category=proposal.category,
+            owner=proposal.owner,
+            date=proposal.date,
+            assessors=assessors,
+        ),
+        pack=PackSummary(
+            id=pack.id,
+            title=pack.title,
+            version=pack.version,
+            scale_max=pack.scale.maximum,
+            policy=pack.policy,
+        ),
         criteria=scores.criteria,
         gates=gates,
         reasons=outcome.reasons,
@@ -81,5 +96,6 @@ def _check(proposal: Proposal, pack: CriteriaPack) -> None:
     problems += [("<proposal>", p) for p in proposal_problems(proposal, pack)]
     if problems:
         raise InvalidInputError(
-            InputProblem(name, None, None, dotted(p.path), p.message, p.hint) for name, p in problems
+            InputProblem(name, None, None, dotted(p.path), p.message, p.hint)
+            for name, p in problems
         )

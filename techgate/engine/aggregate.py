@@ -42,8 +42,12 @@ def aggregate_answers(proposal: Proposal, how: Aggregation) -> dict[str, Aggrega
         for indicator_id, answer in assessment.scores.items():
             numeric = answer.score if isinstance(answer.score, int) else None
             answers[indicator_id].append(
-                AssessorScore(assessor=assessment.assessor, score=numeric,
-                              evidence=answer.evidence, note=answer.note)
+                AssessorScore(
+                    assessor=assessment.assessor,
+                    score=numeric,
+                    evidence=answer.evidence,
+                    note=answer.note,
+                )
             )
     return {key: _combine(tuple(group), kinds, how) for key, group in answers.items()}
 
@@ -56,9 +60,13 @@ def _combine(
     numbers = [a.score for a in answers if a.score is not None]
     if not numbers:
         return Aggregate(None, 0.0, 0.0, None, answers)
-    cited = [kinds[ref] for a in answers if a.score is not None for ref in a.evidence if ref in kinds]
+    cited = [
+        kinds[ref] for a in answers if a.score is not None for ref in a.evidence if ref in kinds
+    ]
     strongest = max(cited, key=EVIDENCE_STRENGTH.__getitem__, default=None)
-    combined = statistics.median(numbers) if how is Aggregation.MEDIAN else statistics.fmean(numbers)
+    combined = (
+        statistics.median(numbers) if how is Aggregation.MEDIAN else statistics.fmean(numbers)
+    )
     return Aggregate(
         score=float(combined),
         spread=float(max(numbers) - min(numbers)),

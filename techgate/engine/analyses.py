@@ -52,8 +52,9 @@ def analyse(proposal: Proposal) -> tuple[Analyses, dict[DerivedMeasure, Derived]
     segments, coverage = _segments(proposal)
     escalation, route = _escalation(proposal)
     stakeholders, staff, customers = _stakeholders(proposal)
-    analyses = Analyses(motive=motive, segments=segments, escalation=escalation,
-                        stakeholders=stakeholders)
+    analyses = Analyses(
+        motive=motive, segments=segments, escalation=escalation, stakeholders=stakeholders
+    )
     derived = {
         DerivedMeasure.SERVICE_MOTIVE: service,
         DerivedMeasure.CUSTOMER_METRICS: metrics,
@@ -75,34 +76,50 @@ def _motive(proposal: Proposal) -> tuple[MotiveAnalysis, Derived, Derived]:
         led_by = "unstated"
         summary = "No service, efficiency or revenue objective is stated."
     elif service_share > 0.5:
-        led_by, summary = "service", f"Service objectives lead ({service} of {service + organisation})."
+        led_by, summary = (
+            "service",
+            f"Service objectives lead ({service} of {service + organisation}).",
+        )
     elif service_share < 0.5:
         led_by = "efficiency"
-        summary = (f"Efficiency and revenue objectives lead ({organisation} of "
-                   f"{service + organisation}); service gains are doubtful if cost is the driver.")
+        summary = (
+            f"Efficiency and revenue objectives lead ({organisation} of "
+            f"{service + organisation}); service gains are doubtful if cost is the driver."
+        )
     else:
         led_by, summary = "balanced", "Service and organisation-serving objectives are balanced."
     customer, employee = metrics[MetricKind.CUSTOMER], metrics[MetricKind.EMPLOYEE]
     customer_centric = customer > 0
-    summary += (" Success is measured from the customer's side." if customer_centric
-                else " No success metric measures the customer's experience.")
+    summary += (
+        " Success is measured from the customer's side."
+        if customer_centric
+        else " No success metric measures the customer's experience."
+    )
     analysis = MotiveAnalysis(
         objectives_by_kind={k.value: objectives[k] for k in ObjectiveKind},
         service_share=maybe_share(service_share),
-        led_by=led_by,  # type: ignore[arg-type]
+        led_by=led_by,
         metrics_by_kind={k.value: metrics[k] for k in MetricKind},
         customer_centric=customer_centric,
         summary=summary,
     )
-    service_value = Derived(service_share, f"{service} service objective(s) against {organisation} "
-                                   "efficiency or revenue objective(s)")
+    service_value = Derived(
+        service_share,
+        f"{service} service objective(s) against {organisation} efficiency or revenue objective(s)",
+    )
     if not proposal.motive.objectives and not proposal.motive.success_metrics:
         metrics_value = Derived(None, "the proposal states no motive or success metrics")
     else:
-        fraction = (0.5 * (customer > 0) + 0.25 * (employee > 0)
-                    + 0.25 * (customer > 0 and customer >= metrics[MetricKind.ORGANISATION]))
-        metrics_value = Derived(fraction, f"{customer} customer, {employee} employee and "
-                                          f"{metrics[MetricKind.ORGANISATION]} organisation metric(s)")
+        fraction = (
+            0.5 * (customer > 0)
+            + 0.25 * (employee > 0)
+            + 0.25 * (customer > 0 and customer >= metrics[MetricKind.ORGANISATION])
+        )
+        metrics_value = Derived(
+            fraction,
+            f"{customer} customer, {employee} employee and "
+            f"{metrics[MetricKind.ORGANISATION]} organisation metric(s)",
+        )
     return analysis, service_value, metrics_value
 
 
@@ -118,11 +135,17 @@ def _segments(proposal: Proposal) -> tuple[SegmentCoverage, Derived]:
         summary = "No customer segments are described, so nobody can say who is left out."
         value = Derived(None, "no customer segments described")
     else:
-        summary = (f"{covered:.0%} of described customers keep a channel they can use"
-                   + (f"; left without one: {', '.join(s.name for s in stranded)}"
-                      f" ({stranded_share:.0%} of customers)." if stranded else "."))
-        value = Derived(covered, f"{covered:.0%} of {described:.0%} described customers keep a "
-                                 "usable channel (partial ability without an alternative counts half)")
+        summary = f"{covered:.0%} of described customers keep a channel they can use" + (
+            f"; left without one: {', '.join(s.name for s in stranded)}"
+            f" ({stranded_share:.0%} of customers)."
+            if stranded
+            else "."
+        )
+        value = Derived(
+            covered,
+            f"{covered:.0%} of {described:.0%} described customers keep a "
+            "usable channel (partial ability without an alternative counts half)",
+        )
     analysis = SegmentCoverage(
         described=bool(segments),
         described_share=share(described),
@@ -138,8 +161,9 @@ def _segments(proposal: Proposal) -> tuple[SegmentCoverage, Derived]:
 def _escalation(proposal: Proposal) -> tuple[EscalationAnalysis, Derived]:
     applies = proposal.category in AUTOMATION_CATEGORIES
     route = proposal.human_escalation
-    demanding = sum(t.volume_share for t in proposal.transactions
-                    if Rating.HIGH in (t.complexity, t.value))
+    demanding = sum(
+        t.volume_share for t in proposal.transactions if Rating.HIGH in (t.complexity, t.value)
+    )
     if not applies:
         summary = f"A {proposal.category.value} does not stand between customers and staff."
         value = Derived(None, "not automation in front of customers", applicable=False)
@@ -160,10 +184,16 @@ def _escalation(proposal: Proposal) -> tuple[EscalationAnalysis, Derived]:
         if not route.triggers:
             fraction -= 0.25
             shortfalls.append("no stated triggers for a hand-over")
-        summary = ("A person can be reached" + _route_detail(route.steps_to_person,
-                                                            route.minutes_to_person) + ".")
-        value = Derived(fraction, "route to a person exists"
-                        + (f"; {'; '.join(shortfalls)}" if shortfalls else ", quick and triggered"))
+        summary = (
+            "A person can be reached"
+            + _route_detail(route.steps_to_person, route.minutes_to_person)
+            + "."
+        )
+        value = Derived(
+            fraction,
+            "route to a person exists"
+            + (f"; {'; '.join(shortfalls)}" if shortfalls else ", quick and triggered"),
+        )
     if applies and demanding:
         summary += f" {demanding:.0%} of its volume is complex or high-value."
     analysis = EscalationAnalysis(
@@ -194,30 +224,43 @@ def _stakeholders(proposal: Proposal) -> tuple[StakeholderAnalysis, Derived, Der
         participants = sum(c.participants for c in consultations)
         asked = [c for c in consultations if c.favourable_share is not None and c.participants]
         asked_people = sum(c.participants for c in asked)
-        favourable = (sum(c.participants * (c.favourable_share or 0.0) for c in asked) / asked_people
-                      if asked_people else None)
+        favourable = (
+            sum(c.participants * (c.favourable_share or 0.0) for c in asked) / asked_people
+            if asked_people
+            else None
+        )
         sample_weight = participants / (participants + SAMPLE_PRIOR)
         opinion = UNKNOWN_OPINION if favourable is None else favourable
-        groups.append(GroupInput(
-            group=group.value,
-            consultations=len(consultations),
-            participants=participants,
-            favourable_share=maybe_share(favourable),
-            sample_weight=share(sample_weight),
-            methods=tuple(sorted({c.method.value for c in consultations})),
-        ))
+        groups.append(
+            GroupInput(
+                group=group.value,
+                consultations=len(consultations),
+                participants=participants,
+                favourable_share=maybe_share(favourable),
+                sample_weight=share(sample_weight),
+                methods=tuple(sorted({c.method.value for c in consultations})),
+            )
+        )
         if participants:
-            explanation = (f"{participants} {group.value} consulted (counts {sample_weight:.0%}), "
-                           + (f"{favourable:.0%} favourable" if favourable is not None
-                              else "opinion not asked, counted as neutral"))
+            explanation = (
+                f"{participants} {group.value} consulted (counts {sample_weight:.0%}), "
+                + (
+                    f"{favourable:.0%} favourable"
+                    if favourable is not None
+                    else "opinion not asked, counted as neutral"
+                )
+            )
         else:
             explanation = f"no consultation of {group.value} recorded"
         values.append(Derived(sample_weight * opinion, explanation))
     staff, customers = groups
     summary = " ".join(
-        (f"{g.participants} {g.group} consulted"
-         + (f", {g.favourable_share:.0%} favourable." if g.favourable_share is not None else "."))
-        if g.participants else f"No {g.group} were consulted."
+        (
+            f"{g.participants} {g.group} consulted"
+            + (f", {g.favourable_share:.0%} favourable." if g.favourable_share is not None else ".")
+        )
+        if g.participants
+        else f"No {g.group} were consulted."
         for g in (staff, customers)
     )
     return StakeholderAnalysis(groups=(staff, customers), summary=summary), values[0], values[1]

@@ -61,8 +61,11 @@ def decide(
     reasons = _reasons(failed, caps, indicators, policy)
     conditions: tuple[Condition, ...] = ()
     if decision is not Decision.GO:
-        conditions = tuple(_conditions(failed, score, policy, confidence, coverage,
-                                       indicators, gaps, pack.scale.maximum))
+        conditions = tuple(
+            _conditions(
+                failed, score, policy, confidence, coverage, indicators, gaps, pack.scale.maximum
+            )
+        )
     return Outcome(decision, by_score, reasons, conditions)
 
 
@@ -71,17 +74,26 @@ def _caps(
 ) -> Iterable[tuple[str, str, str]]:
     """(kind, ref, text) for every policy rule that keeps the decision from go."""
     if coverage < policy.min_coverage:
-        yield ("coverage", "min_coverage",
-               f"Only {coverage:.0%} of the weight was scored; at least "
-               f"{policy.min_coverage:.0%} is needed for a go.")
+        yield (
+            "coverage",
+            "min_coverage",
+            f"Only {coverage:.0%} of the weight was scored; at least "
+            f"{policy.min_coverage:.0%} is needed for a go.",
+        )
     if confidence < policy.min_confidence:
-        yield ("confidence", "min_confidence",
-               f"Confidence is {confidence:.2f}, below the {policy.min_confidence:.2f} a go needs: "
-               "the evidence is weak, incomplete or disputed.")
+        yield (
+            "confidence",
+            "min_confidence",
+            f"Confidence is {confidence:.2f}, below the {policy.min_confidence:.2f} a go needs: "
+            "the evidence is weak, incomplete or disputed.",
+        )
     unsupported = [i.title for i in indicators if i.evidence_missing]
     if unsupported:
-        yield ("evidence", "evidence_required",
-               f"Scores without the evidence the pack requires: {', '.join(unsupported)}.")
+        yield (
+            "evidence",
+            "evidence_required",
+            f"Scores without the evidence the pack requires: {', '.join(unsupported)}.",
+        )
 
 
 def _reasons(
@@ -92,13 +104,20 @@ def _reasons(
 ) -> tuple[Reason, ...]:
     ordered_gates = sorted(failed, key=lambda g: g.severity is not Severity.NO_GO)
     drafts: list[tuple[str, str, str, float | None, str]] = [
-        ("gate", g.id, "against", None, f"Gate '{g.title}' failed ({g.severity.value}): {g.reason}.")
+        (
+            "gate",
+            g.id,
+            "against",
+            None,
+            f"Gate '{g.title}' failed ({g.severity.value}): {g.reason}.",
+        )
         for g in ordered_gates
     ]
     drafts += [(kind, ref, "against", None, text) for kind, ref, text in caps]
     impacts = [
         (points(ind.overall_weight * ((ind.score_pct or 0.0) - policy.go_threshold)), ind)
-        for ind in indicators if ind.status is IndicatorStatus.SCORED
+        for ind in indicators
+        if ind.status is IndicatorStatus.SCORED
     ]
     impacts.sort(key=lambda pair: (-abs(pair[0]), pair[1].id))
     drafts += [
@@ -106,7 +125,7 @@ def _reasons(
         for impact, ind in impacts
     ]
     return tuple(
-        Reason(rank=rank, kind=kind, ref=ref, direction=direction, impact=impact, text=text)  # type: ignore[arg-type]
+        Reason(rank=rank, kind=kind, ref=ref, direction=direction, impact=impact, text=text)
         for rank, (kind, ref, direction, impact, text) in enumerate(drafts, start=1)
     )
 
@@ -131,20 +150,26 @@ def _conditions(
     for gate in failed:
         yield Condition(source=gate.id, text=gate.condition or gate.reason)
     if score < policy.go_threshold:
-        yield Condition(source="score", text=_improvement_plan(score, policy, indicators, scale_max))
+        yield Condition(
+            source="score", text=_improvement_plan(score, policy, indicators, scale_max)
+        )
     if coverage < policy.min_coverage:
         titles = {i.id: i.title for i in indicators}
-        named = ", ".join(titles[g.indicator] for g in gaps[:NAMED_IN_CONDITION * 2])
+        named = ", ".join(titles[g.indicator] for g in gaps[: NAMED_IN_CONDITION * 2])
         yield Condition(source="coverage", text=f"Assess what is missing: {named}.")
     if confidence < policy.min_confidence:
         weakest = sorted(
-            (i for i in indicators if i.status is IndicatorStatus.SCORED and i.derived_from is None),
+            (
+                i
+                for i in indicators
+                if i.status is IndicatorStatus.SCORED and i.derived_from is None
+            ),
             key=lambda i: (-i.overall_weight * (1 - i.evidence_strength), i.id),
         )[:NAMED_IN_CONDITION]
         yield Condition(
             source="confidence",
             text="Back the weightiest scores with pilot or production evidence, and settle "
-                 f"assessor disagreements: {', '.join(i.title for i in weakest)}.",
+            f"assessor disagreements: {', '.join(i.title for i in weakest)}.",
         )
     unsupported = [i.title for i in indicators if i.evidence_missing]
     if unsupported:
@@ -167,5 +192,7 @@ def _improvement_plan(
         chosen.append(ind)
         gained += ind.overall_weight * (100 - (ind.score_pct or 0.0))
     named = ", ".join(f"{i.title} (now {i.score:g}/{scale_max})" for i in chosen)
-    return (f"Raise the score from {score:g} to at least {policy.go_threshold:g}. "
-            f"The largest gains are in: {named}; full marks there add {gained:.1f} points.")
+    return (
+        f"Raise the score from {score:g} to at least {policy.go_threshold:g}. "
+        f"The largest gains are in: {named}; full marks there add {gained:.1f} points."
+    )

@@ -12,8 +12,8 @@ from techgate.model.criteria import (
     MinCriterionScoreGate,
     MinIndicatorScoreGate,
     SegmentCoverageGate,
-    Severity,
     ServiceMotiveGate,
+    Severity,
     StakeholderInputGate,
 )
 from techgate.model.evaluation import (
@@ -56,8 +56,14 @@ def _result(gate: Gate, verdict: _Verdict) -> GateResult:
             status, severity = GateStatus.FAILED, Severity(gate.on_missing)
     failed = status is GateStatus.FAILED
     return GateResult(
-        id=gate.id, title=gate.title, kind=gate.kind, status=status, passed=not failed,
-        severity=severity, reason=reason, condition=gate.condition if failed else None,
+        id=gate.id,
+        title=gate.title,
+        kind=gate.kind,
+        status=status,
+        passed=not failed,
+        severity=severity,
+        reason=reason,
+        condition=gate.condition if failed else None,
     )
 
 
@@ -87,10 +93,14 @@ def _passed(ok: bool, reason: str) -> _Verdict:
 def _min_criterion(gate: MinCriterionScoreGate, inputs: GateInputs) -> _Verdict:
     result = inputs.criteria[gate.criterion]
     if result.score is None:
-        return _Verdict(None, f"{result.title} was not scored, so its floor of "
-                              f"{gate.min_score:g} cannot be checked")
-    return _passed(result.score >= gate.min_score,
-                   f"{result.title} scored {result.score:g} against a floor of {gate.min_score:g}")
+        return _Verdict(
+            None,
+            f"{result.title} was not scored, so its floor of {gate.min_score:g} cannot be checked",
+        )
+    return _passed(
+        result.score >= gate.min_score,
+        f"{result.title} scored {result.score:g} against a floor of {gate.min_score:g}",
+    )
 
 
 def _min_indicator(gate: MinIndicatorScoreGate, inputs: GateInputs) -> _Verdict:
@@ -99,8 +109,10 @@ def _min_indicator(gate: MinIndicatorScoreGate, inputs: GateInputs) -> _Verdict:
         return _Verdict(GateStatus.NOT_APPLICABLE, f"{result.title} does not apply")
     if result.score is None:
         return _Verdict(None, f"{result.title} was not scored ({result.explanation})")
-    return _passed(result.score >= gate.min_score,
-                   f"{result.title} scored {result.score:g} against a floor of {gate.min_score:g}")
+    return _passed(
+        result.score >= gate.min_score,
+        f"{result.title} scored {result.score:g} against a floor of {gate.min_score:g}",
+    )
 
 
 def _service_motive(gate: ServiceMotiveGate, proposal: Proposal) -> _Verdict:
@@ -122,9 +134,11 @@ def _customer_metrics(gate: CustomerMetricsGate, proposal: Proposal) -> _Verdict
     if not metrics:
         return _Verdict(None, "no success metrics are stated")
     customer = sum(m.kind is MetricKind.CUSTOMER for m in metrics)
-    return _passed(customer >= gate.min_customer_metrics,
-                   f"{customer} of {len(metrics)} success metric(s) measure the customer's "
-                   f"experience ({gate.min_customer_metrics} needed)")
+    return _passed(
+        customer >= gate.min_customer_metrics,
+        f"{customer} of {len(metrics)} success metric(s) measure the customer's "
+        f"experience ({gate.min_customer_metrics} needed)",
+    )
 
 
 def _segment_coverage(gate: SegmentCoverageGate, analyses: Analyses) -> _Verdict:
@@ -141,8 +155,9 @@ def _segment_coverage(gate: SegmentCoverageGate, analyses: Analyses) -> _Verdict
 
 def _human_escalation(gate: HumanEscalationGate, proposal: Proposal) -> _Verdict:
     if proposal.category not in gate.categories:
-        return _Verdict(GateStatus.NOT_APPLICABLE,
-                        f"does not apply to the category {proposal.category.value}")
+        return _Verdict(
+            GateStatus.NOT_APPLICABLE, f"does not apply to the category {proposal.category.value}"
+        )
     route = proposal.human_escalation
     if route is None:
         return _Verdict(None, "the route from this automation to a person is not described")
@@ -171,12 +186,18 @@ def _stakeholder_input(gate: StakeholderInputGate, analyses: Analyses) -> _Verdi
         group = groups[wanted.value]
         findings.append(f"{group.participants} {group.group}")
         if group.participants < gate.min_participants:
-            shortfalls.append(f"{group.group}: {group.participants} consulted "
-                              f"(at least {gate.min_participants})")
-        elif gate.min_favourable_share is not None and group.favourable_share is not None \
-                and group.favourable_share < gate.min_favourable_share:
-            shortfalls.append(f"{group.group}: {group.favourable_share:.0%} favourable "
-                              f"(at least {gate.min_favourable_share:.0%})")
+            shortfalls.append(
+                f"{group.group}: {group.participants} consulted (at least {gate.min_participants})"
+            )
+        elif (
+            gate.min_favourable_share is not None
+            and group.favourable_share is not None
+            and group.favourable_share < gate.min_favourable_share
+        ):
+            shortfalls.append(
+                f"{group.group}: {group.favourable_share:.0%} favourable "
+                f"(at least {gate.min_favourable_share:.0%})"
+            )
     if shortfalls:
         return _Verdict(GateStatus.FAILED, "; ".join(shortfalls))
     return _Verdict(GateStatus.PASSED, "consulted: " + ", ".join(findings))

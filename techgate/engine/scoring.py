@@ -46,7 +46,8 @@ def score_pack(
     scale_max = pack.scale.maximum
     values = {
         ind.id: _value(ind, answers.get(ind.id), derived)
-        for crit in pack.criteria for ind in crit.indicators
+        for crit in pack.criteria
+        for ind in crit.indicators
     }
     criterion_scores = {c.id: _criterion_score(c, values, scale_max) for c in pack.criteria}
     scored = [c for c in pack.criteria if criterion_scores[c.id] is not None]
@@ -56,34 +57,57 @@ def score_pack(
     # same factor gives a bit-identical record.
     overall = sum((c.weight / scored_weight) * (criterion_scores[c.id] or 0.0) for c in scored)
     criteria = tuple(
-        _criterion_result(c, values, pack, criterion_scores[c.id],
-                          c.weight / scored_weight if criterion_scores[c.id] is not None else 0.0)
+        _criterion_result(
+            c,
+            values,
+            pack,
+            criterion_scores[c.id],
+            c.weight / scored_weight if criterion_scores[c.id] is not None else 0.0,
+        )
         for c in pack.criteria
     )
     coverage = _coverage(pack, values)
-    return Scores(criteria, points(overall), share(coverage),
-                  share(_confidence(criteria, values, coverage, scale_max)))
+    return Scores(
+        criteria,
+        points(overall),
+        share(coverage),
+        share(_confidence(criteria, values, coverage, scale_max)),
+    )
 
 
 def _is_scored(value: _Value) -> bool:
     return value.status is IndicatorStatus.SCORED
 
 
-def _value(indicator: Indicator, answer: Aggregate | None, derived: dict[DerivedMeasure, Derived]) -> _Value:
+def _value(
+    indicator: Indicator, answer: Aggregate | None, derived: dict[DerivedMeasure, Derived]
+) -> _Value:
     if indicator.derived is not None:
         fact = derived[indicator.derived]
         if fact.fraction is None:
             status = IndicatorStatus.GAP if fact.applicable else IndicatorStatus.NOT_APPLICABLE
             return _Value(status, explanation=fact.explanation)
-        return _Value(IndicatorStatus.SCORED, score=fact.fraction, strength=DERIVED_STRENGTH,
-                      explanation=fact.explanation)
+        return _Value(
+            IndicatorStatus.SCORED,
+            score=fact.fraction,
+            strength=DERIVED_STRENGTH,
+            explanation=fact.explanation,
+        )
     if answer is None:
         return _Value(IndicatorStatus.GAP, explanation="no assessor scored it")
     if answer.score is None:
-        return _Value(IndicatorStatus.NOT_APPLICABLE, aggregate=answer,
-                      explanation="every assessor answered 'n/a'")
-    return _Value(IndicatorStatus.SCORED, score=answer.score, spread=answer.spread,
-                  strength=answer.strength, aggregate=answer)
+        return _Value(
+            IndicatorStatus.NOT_APPLICABLE,
+            aggregate=answer,
+            explanation="every assessor answered 'n/a'",
+        )
+    return _Value(
+        IndicatorStatus.SCORED,
+        score=answer.score,
+        spread=answer.spread,
+        strength=answer.strength,
+        aggregate=answer,
+    )
 
 
 def _fraction(indicator: Indicator, value: _Value, scale_max: int) -> float:
@@ -92,7 +116,9 @@ def _fraction(indicator: Indicator, value: _Value, scale_max: int) -> float:
     return value.score if indicator.derived is not None else value.score / scale_max
 
 
-def _criterion_score(criterion: Criterion, values: dict[str, _Value], scale_max: int) -> float | None:
+def _criterion_score(
+    criterion: Criterion, values: dict[str, _Value], scale_max: int
+) -> float | None:
     """0-100 weighted mean of the scored indicators, or None when none was scored."""
     scored = [i for i in criterion.indicators if _is_scored(values[i.id])]
     weight = sum(i.weight for i in scored)
@@ -108,14 +134,18 @@ def _criterion_result(
     score: float | None,
     weight_share: float,
 ) -> CriterionResult:
-    scale_max = pack.scale.maximum
     scored = [i for i in criterion.indicators if _is_scored(values[i.id])]
-    applicable = [i for i in criterion.indicators
-                  if values[i.id].status is not IndicatorStatus.NOT_APPLICABLE]
+    applicable = [
+        i for i in criterion.indicators if values[i.id].status is not IndicatorStatus.NOT_APPLICABLE
+    ]
     scored_weight = sum(i.weight for i in scored)
     indicators = tuple(
-        _indicator_result(i, values[i.id], pack,
-                          weight_share * (i.weight / scored_weight) if _is_scored(values[i.id]) else 0.0)
+        _indicator_result(
+            i,
+            values[i.id],
+            pack,
+            weight_share * (i.weight / scored_weight) if _is_scored(values[i.id]) else 0.0,
+        )
         for i in criterion.indicators
     )
     applicable_weight = sum(i.weight for i in applicable)
@@ -152,12 +182,17 @@ def _indicator_result(
         level_description=indicator.levels.get(level) if level is not None else None,
         weight=indicator.weight,
         overall_weight=share(overall_weight),
-        contribution=points(100 * overall_weight * scale_score / scale_max) if scale_score is not None else 0.0,
+        contribution=points(100 * overall_weight * scale_score / scale_max)
+        if scale_score is not None
+        else 0.0,
         spread=value.spread if scored and indicator.derived is None else None,
         disagreement=scored and value.spread >= pack.policy.disagreement_spread,
         evidence_strength=share(value.strength),
         evidence_kind=value.aggregate.strongest if value.aggregate else None,
-        evidence_missing=scored and indicator.evidence_required and indicator.derived is None and not cited,
+        evidence_missing=scored
+        and indicator.evidence_required
+        and indicator.derived is None
+        and not cited,
         explanation=value.explanation,
         assessors=answers,
     )
@@ -167,8 +202,11 @@ def _coverage(pack: CriteriaPack, values: dict[str, _Value]) -> float:
     """Share of applicable weight that was scored, criterion weights applied."""
     shares: list[tuple[float, float]] = []
     for criterion in pack.criteria:
-        applicable = [i for i in criterion.indicators
-                      if values[i.id].status is not IndicatorStatus.NOT_APPLICABLE]
+        applicable = [
+            i
+            for i in criterion.indicators
+            if values[i.id].status is not IndicatorStatus.NOT_APPLICABLE
+        ]
         weight = sum(i.weight for i in applicable)
         if weight:
             scored = sum(i.weight for i in applicable if _is_scored(values[i.id]))
@@ -178,12 +216,18 @@ def _coverage(pack: CriteriaPack, values: dict[str, _Value]) -> float:
 
 
 def _confidence(
-    criteria: tuple[CriterionResult, ...], values: dict[str, _Value], coverage: float, scale_max: int
+    criteria: tuple[CriterionResult, ...],
+    values: dict[str, _Value],
+    coverage: float,
+    scale_max: int,
 ) -> float:
     """coverage x the weighted mean, over scored indicators, of strength x agreement."""
     support = sum(
-        ind.overall_weight * values[ind.id].strength
+        ind.overall_weight
+        * values[ind.id].strength
         * (1 - DISAGREEMENT_PENALTY * values[ind.id].spread / scale_max)
-        for crit in criteria for ind in crit.indicators if ind.status is IndicatorStatus.SCORED
+        for crit in criteria
+        for ind in crit.indicators
+        if ind.status is IndicatorStatus.SCORED
     )
     return coverage * support

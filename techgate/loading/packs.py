@@ -41,8 +41,15 @@ def list_builtin_packs() -> list[PackInfo]:
     for pack_id in builtin_pack_ids():
         pack = load_pack(pack_id)
         infos.append(
-            PackInfo(pack.id, pack.title, pack.version, len(pack.criteria),
-                     len(pack.indicators()), len(pack.gates), _builtin_path(pack_id))
+            PackInfo(
+                pack.id,
+                pack.title,
+                pack.version,
+                len(pack.criteria),
+                len(pack.indicators()),
+                len(pack.gates),
+                _builtin_path(pack_id),
+            )
         )
     return infos
 
@@ -67,7 +74,8 @@ def locate_pack(reference: str | Path, relative_to: Path | None = None) -> Path:
         single_problem(
             text,
             "no built-in criteria pack has this id",
-            suggest(text, known) or f"built-in packs: {', '.join(known)}; or give a path to a .yaml file",
+            suggest(text, known)
+            or f"built-in packs: {', '.join(known)}; or give a path to a .yaml file",
         ).problems
     )
 
@@ -81,8 +89,11 @@ def _load(path: Path, chain: tuple[Path, ...]) -> CriteriaPack:
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
-        raise single_problem(str(path), f"'extends' loops back on itself: {cycle}",
-                             "a pack cannot extend itself, directly or through others")
+        raise single_problem(
+            str(path),
+            f"'extends' loops back on itself: {cycle}",
+            "a pack cannot extend itself, directly or through others",
+        )
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise single_problem(str(path), f"'extends' chain deeper than {MAX_EXTENDS_DEPTH}")
     document = read_yaml_file(path)
@@ -99,14 +110,20 @@ def apply_overlay(base: CriteriaPack, overlay: PackOverlay, document: Document) 
     """The base pack with the overlay's weights, policy and gates applied."""
     raise_if_any(document, _overlay_reference_problems(base, overlay))
     data: dict[str, Any] = base.model_dump(mode="python")
-    data.update(id=overlay.id, title=overlay.title, version=overlay.version,
-                lineage=(base.id, *base.lineage))
+    data.update(
+        id=overlay.id,
+        title=overlay.title,
+        version=overlay.version,
+        lineage=(base.id, *base.lineage),
+    )
     if overlay.description:
         data["description"] = overlay.description
     for criterion in data["criteria"]:
         criterion["weight"] = overlay.weights.criteria.get(criterion["id"], criterion["weight"])
         for indicator in criterion["indicators"]:
-            indicator["weight"] = overlay.weights.indicators.get(indicator["id"], indicator["weight"])
+            indicator["weight"] = overlay.weights.indicators.get(
+                indicator["id"], indicator["weight"]
+            )
     data["policy"].update(overlay.policy.model_dump(exclude_none=True))
     replaced = {gate.id: gate.model_dump() for gate in overlay.gates}
     gates = [replaced.pop(g["id"], g) for g in data["gates"] if g["id"] not in overlay.remove_gates]
@@ -115,9 +132,14 @@ def apply_overlay(base: CriteriaPack, overlay: PackOverlay, document: Document) 
         pack = CriteriaPack.model_validate(data)
     except ValidationError as error:
         raise InvalidInputError(
-            [document.problem(("policy",), detail["msg"].removeprefix("Value error, "),
-                              "check the thresholds this pack overrides")
-             for detail in error.errors(include_url=False)]
+            [
+                document.problem(
+                    ("policy",),
+                    detail["msg"].removeprefix("Value error, "),
+                    "check the thresholds this pack overrides",
+                )
+                for detail in error.errors(include_url=False)
+            ]
         ) from None
     raise_if_any(document, _relocate_gate_problems(pack, overlay, pack_problems(pack)))
     return pack
@@ -128,19 +150,31 @@ def _overlay_reference_problems(base: CriteriaPack, overlay: PackOverlay) -> lis
     indicator_ids = list(base.indicators())
     gate_ids = [g.id for g in base.gates]
     problems = [
-        Problem(("weights", "criteria", key), f"base pack {base.id!r} has no criterion {key!r}",
-                suggest(key, criterion_ids))
-        for key in overlay.weights.criteria if key not in criterion_ids
+        Problem(
+            ("weights", "criteria", key),
+            f"base pack {base.id!r} has no criterion {key!r}",
+            suggest(key, criterion_ids),
+        )
+        for key in overlay.weights.criteria
+        if key not in criterion_ids
     ]
     problems += [
-        Problem(("weights", "indicators", key), f"base pack {base.id!r} has no indicator {key!r}",
-                suggest(key, indicator_ids))
-        for key in overlay.weights.indicators if key not in indicator_ids
+        Problem(
+            ("weights", "indicators", key),
+            f"base pack {base.id!r} has no indicator {key!r}",
+            suggest(key, indicator_ids),
+        )
+        for key in overlay.weights.indicators
+        if key not in indicator_ids
     ]
     problems += [
-        Problem(("remove_gates", i), f"base pack {base.id!r} has no gate {key!r}",
-                suggest(key, gate_ids))
-        for i, key in enumerate(overlay.remove_gates) if key not in gate_ids
+        Problem(
+            ("remove_gates", i),
+            f"base pack {base.id!r} has no gate {key!r}",
+            suggest(key, gate_ids),
+        )
+        for i, key in enumerate(overlay.remove_gates)
+        if key not in gate_ids
     ]
     return problems
 

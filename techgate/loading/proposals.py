@@ -29,7 +29,9 @@ def check_against_pack(proposal: Proposal, pack: CriteriaPack, document: Documen
     raise_if_any(document, proposal_problems(proposal, pack))
 
 
-def pack_reference(proposal: Proposal, document: Document, override: str | None) -> tuple[str, Path | None]:
+def pack_reference(
+    proposal: Proposal, document: Document, override: str | None
+) -> tuple[str, Path | None]:
     """Which pack to judge by: --criteria, else the proposal's own 'criteria', else the default."""
     from techgate.loading.packs import DEFAULT_PACK
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from techgate.errors import InputProblem, InvalidInputError
 from techgate.loading.yaml_source import DocPath, Document
@@ -20,8 +21,13 @@ def validate_document(model: type[ModelT], document: Document) -> ModelT:
     """Build the model from the document, or raise with every problem located."""
     if not isinstance(document.data, dict):
         raise InvalidInputError(
-            [document.problem((), f"expected a mapping of fields, got {_kind(document.data)}",
-                              f"the file should start with keys such as {_example_keys(model)}")]
+            [
+                document.problem(
+                    (),
+                    f"expected a mapping of fields, got {_kind(document.data)}",
+                    f"the file should start with keys such as {_example_keys(model)}",
+                )
+            ]
         )
     try:
         return model.model_validate(document.data)
@@ -36,10 +42,12 @@ def raise_if_any(document: Document, problems: Iterable[Problem]) -> None:
         raise InvalidInputError(located)
 
 
-def _problems(model: type[BaseModel], document: Document, error: ValidationError) -> list[InputProblem]:
+def _problems(
+    model: type[BaseModel], document: Document, error: ValidationError
+) -> list[InputProblem]:
     # Union members each report their own failure for the same field
     # ("not an int", "not 'n/a'"); merge them into one problem per field.
-    merged: dict[DocPath, list[dict[str, Any]]] = {}
+    merged: dict[DocPath, list[ErrorDetails]] = {}
     for detail in error.errors(include_url=False):
         merged.setdefault(_document_path(document.data, detail["loc"]), []).append(detail)
     problems = [_problem(model, document, path, details) for path, details in merged.items()]
@@ -47,50 +55,62 @@ def _problems(model: type[BaseModel], document: Document, error: ValidationError
 
 
 def _problem(
-    model: type[BaseModel], document: Document, path: DocPath, details: list[dict[str, Any]]
+    model: type[BaseModel], document: Document, path: DocPath, details: list[ErrorDetails]
 ) -> InputProblem:
     first = details[0]
     kind = first["type"]
     if kind == "missing":
         name = path[-1]
-        return document.problem(path, f"missing required field {name!r}",
-                                f"add '{name}:' here; 'techgate schema' lists every field")
+        return document.problem(
+            path,
+            f"missing required field {name!r}",
+            f"add '{name}:' here; 'techgate schema' lists every field",
+        )
     if kind == "extra_forbidden":
         name = str(path[-1])
         allowed = _allowed_keys(model, path[:-1])
         if " " in name.strip():
-            return document.problem(path, f"unknown field {name!r}",
-                                    "text containing ': ' must be quoted, or it reads as a new key")
+            return document.problem(
+                path,
+                f"unknown field {name!r}",
+                "text containing ': ' must be quoted, or it reads as a new key",
+            )
         hint = suggest(name, allowed) or (
             f"allowed here: {', '.join(sorted(allowed))}" if allowed else ""
         )
         return document.problem(path, f"unknown field {name!r}", hint)
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
-        return document.problem(path, f"expected a mapping, got {_kind(first['input'])}",
-                                "write 'key: value' lines indented under this field")
+        return document.problem(
+            path,
+            f"expected a mapping, got {_kind(first['input'])}",
+            "write 'key: value' lines indented under this field",
+        )
     if kind in {"tuple_type", "list_type"}:
-        return document.problem(path, f"expected a list, got {_kind(first['input'])}",
-                                "write one '- item' line per entry")
+        return document.problem(
+            path,
+            f"expected a list, got {_kind(first['input'])}",
+            "write one '- item' line per entry",
+        )
     messages = [_message(d) for d in details]
     unique = list(dict.fromkeys(messages))
     message = " or ".join(m[0].lower() + m[1:] for m in unique)
     value = first.get("input")
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         message += f"; got {value!r}"
-    return document.problem(path, message, _hint(first))
+    return document.problem(path, message, next(filter(None, map(_hint, details)), ""))
 
 
-def _message(detail: dict[str, Any]) -> str:
+def _message(detail: ErrorDetails) -> str:
     message = str(detail["msg"])
     return message.removeprefix("Value error, ")
 
 
-def _hint(detail: dict[str, Any]) -> str:
+def _hint(detail: ErrorDetails) -> str:
     kind = str(detail["type"])
     if kind in {"union_tag_invalid", "literal_error", "enum"}:
         return "use one of the listed values exactly as written"
     if kind.startswith(("greater_than", "less_than")):
-        return "shares are fractions from 0 to 1; weights are positive numbers"
+        return "use a value inside the range given"
     if kind in {"date_from_datetime_parsing", "date_parsing", "date_type"}:
         return "write dates as YYYY-MM-DD"
     if kind == "string_pattern_mismatch":
@@ -109,9 +129,9 @@ def _document_path(data: Any, loc: tuple[int | str, ...]) -> DocPath:
     node = data
     for index, part in enumerate(loc):
         last = index == len(loc) - 1
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_mapping = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_mapping or in_list:
             node = node[part]
         elif not last:
             continue

@@ -74,8 +74,16 @@ def parse_yaml_bytes(raw: bytes, name: str) -> Document:
         line = raw[: error.start].count(b"\n") + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         raise InvalidInputError(
-            [InputProblem(name, line, column, "", f"byte 0x{raw[error.start]:02x} is not UTF-8",
-                          "save the file as UTF-8")]
+            [
+                InputProblem(
+                    name,
+                    line,
+                    column,
+                    "",
+                    f"byte 0x{raw[error.start]:02x} is not UTF-8",
+                    "save the file as UTF-8",
+                )
+            ]
         ) from error
     return parse_yaml_text(text, name)
 
@@ -83,8 +91,14 @@ def parse_yaml_bytes(raw: bytes, name: str) -> Document:
 def parse_yaml_text(text: str, name: str) -> Document:
     """Parse YAML text into a Document."""
     tab_problems = [
-        InputProblem(name, number, line.index("\t") + 1, "", "tab used for indentation",
-                     "YAML indents with spaces only")
+        InputProblem(
+            name,
+            number,
+            line.index("\t") + 1,
+            "",
+            "tab used for indentation",
+            "YAML indents with spaces only",
+        )
         for number, line in enumerate(text.splitlines(), start=1)
         if "\t" in line[: len(line) - len(line.lstrip(" \t"))]
     ]
@@ -101,8 +115,16 @@ def parse_yaml_text(text: str, name: str) -> Document:
         mark = error.problem_mark or error.context_mark
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
         raise InvalidInputError(
-            [InputProblem(name, mark.line + 1 if mark else None, mark.column + 1 if mark else None,
-                          "", f"not valid YAML: {message}", _yaml_hint(message))]
+            [
+                InputProblem(
+                    name,
+                    mark.line + 1 if mark else None,
+                    mark.column + 1 if mark else None,
+                    "",
+                    f"not valid YAML: {message}",
+                    _yaml_hint(message),
+                )
+            ]
         ) from error
     except YAMLError as error:
         raise single_problem(name, f"not valid YAML: {error}") from error
@@ -133,44 +155,61 @@ class _Walker:
 
     def fail(self, path: DocPath, message: str, hint: str) -> InvalidInputError:
         line, column = self.positions.get(path, (None, None))
-        return InvalidInputError([InputProblem(self.name, line, column, dotted(path), message, hint)])
+        return InvalidInputError(
+            [InputProblem(self.name, line, column, dotted(path), message, hint)]
+        )
 
     def plain(self, node: Any, path: DocPath) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise self.fail((), f"document expands to more than {MAX_NODES:,} values",
-                            "anchors and aliases that multiply (an alias bomb) are refused")
+            raise self.fail(
+                (),
+                f"document expands to more than {MAX_NODES:,} values",
+                "anchors and aliases that multiply (an alias bomb) are refused",
+            )
         if len(path) > MAX_DEPTH:
-            raise self.fail(path, f"nested more than {MAX_DEPTH} levels deep",
-                            "techgate documents are a few levels deep")
+            raise self.fail(
+                path,
+                f"nested more than {MAX_DEPTH} levels deep",
+                "techgate documents are a few levels deep",
+            )
         tag = getattr(getattr(node, "tag", None), "value", None)
         if tag is not None:
-            raise self.fail(path, f"YAML tag {tag!r} is not allowed",
-                            "remove the tag; techgate reads plain values only")
+            raise self.fail(
+                path,
+                f"YAML tag {tag!r} is not allowed",
+                "remove the tag; techgate reads plain values only",
+            )
         if isinstance(node, dict):
             return self._mapping(node, path)
         if isinstance(node, list):
-            items = []
-            for index, item in enumerate(node):
-                line, column = node.lc.item(index)
-                self.positions[(*path, index)] = (line + 1, column + 1)
-                items.append(self.plain(item, (*path, index)))
-            return items
+            return self._sequence(node, path)
         return _scalar(node)
 
-    def _mapping(self, node: Any, path: DocPath) -> dict[str, Any]:
-        result: dict[str, Any] = {}
+    def _sequence(self, node: Any, path: DocPath) -> list[Any]:
+        items = []
+        for index, item in enumerate(node):
+            line, column = node.lc.item(index)
+            self.positions[(*path, index)] = (line + 1, column + 1)
+            items.append(self.plain(item, (*path, index)))
+        return items
+
+    def _mapping(self, node: Any, path: DocPath) -> dict[str | int, Any]:
+        result: dict[str | int, Any] = {}
         for key, value in node.items():
             line, column = node.lc.key(key)
             if not isinstance(key, str | int) or isinstance(key, bool):
                 self.positions[(*path, str(key))] = (line + 1, column + 1)
-                raise self.fail((*path, str(key)), f"key {key!r} is not text",
-                                "keys are plain words such as 'title'")
+                raise self.fail(
+                    (*path, str(key)),
+                    f"key {key!r} is not text",
+                    "keys are plain words such as 'title'",
+                )
             # Keys such as score levels (0: ...) are ints; store them as
             # written so pydantic sees what the user wrote.
             child = (*path, key)
             self.positions[child] = (line + 1, column + 1)
-            result[key] = self.plain(value, child)  # type: ignore[index]
+            result[key] = self.plain(value, child)
         return result
 
 

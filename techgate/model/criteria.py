@@ -96,7 +96,7 @@ class Indicator(Frozen):
     allow_na: bool = False
     """When true, assessors may answer 'n/a': the indicator is left out instead of a gap."""
     derived: DerivedMeasure | None = None
-    """When set, techgate computes the score from the proposal's facts; assessors do not score it."""
+    """When set, techgate computes the score from the proposal's facts; assessors may not."""
 
 
 class Criterion(Frozen):
@@ -155,7 +155,10 @@ class ServiceMotiveGate(_GateBase):
     kind: Literal["service-motive"]
     """Gate type."""
     max_efficiency_share: Share = 0.5
-    """Highest acceptable share of efficiency and revenue objectives among service, efficiency and revenue ones."""
+    """Highest acceptable share of efficiency and revenue objectives.
+
+    The share is taken among service, efficiency and revenue objectives.
+    """
 
 
 class CustomerMetricsGate(_GateBase):

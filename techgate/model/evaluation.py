@@ -157,7 +157,7 @@ class Reason(Frozen):
     direction: Literal["for", "against"]
     """Whether it pushed towards adoption or away from it."""
     impact: float | None
-    """Points of overall score it moved relative to the go threshold; null for gates and caps, which rank first."""
+    """Points of score it moved against the go threshold; null for gates and caps (ranked first)."""
     text: str
     """The reason in a sentence."""
 
@@ -207,7 +207,7 @@ class SegmentCoverage(Frozen):
     described_share: float
     """Share of customers covered by the described segments."""
     covered_share: float
-    """Share of described customers with a usable channel (partial ability without an alternative counts half)."""
+    """Share of described customers with a usable channel; partial ability alone counts half."""
     stranded_share: float
     """Share of customers left with no channel they can use."""
     stranded_segments: tuple[str, ...]

@@ -70,7 +70,9 @@ def pack_problems(pack: CriteriaPack) -> list[Problem]:
         ),
         "indicator id",
     )
-    problems += _duplicates(((("gates", i, "id"), g.id) for i, g in enumerate(pack.gates)), "gate id")
+    problems += _duplicates(
+        ((("gates", i, "id"), g.id) for i, g in enumerate(pack.gates)), "gate id"
+    )
     expected_levels = set(range(pack.scale.maximum + 1))
     for i, criterion in enumerate(pack.criteria):
         for j, indicator in enumerate(criterion.indicators):
@@ -163,8 +165,7 @@ def _score_problems(proposal: Proposal, pack: CriteriaPack) -> Iterator[Problem]
                 yield Problem(
                     path,
                     f"pack {pack.id!r} has no indicator {indicator_id!r}",
-                    suggest(indicator_id, indicators)
-                    or f"see 'techgate criteria show {pack.id}'",
+                    suggest(indicator_id, indicators) or f"see 'techgate criteria show {pack.id}'",
                 )
                 continue
             indicator = indicators[indicator_id][1]

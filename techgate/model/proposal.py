@@ -8,7 +8,9 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, GetJsonSchemaHandler, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from techgate.model._base import Frozen, Identifier, LongText, Share, Text
 
@@ -208,6 +210,27 @@ class IndicatorScore(Frozen):
     note: LongText = ""
     """Why this score."""
 
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # The schema must accept the short form too, or editors flag valid files.
+        reference = handler(core_schema)
+        definition = handler.resolve_ref_schema(reference)
+        full_form = dict(definition)
+        definition.clear()
+        definition.update(
+            {
+                "description": "A score (0-10 or 'n/a'), or a mapping of score, evidence, note.",
+                "anyOf": [
+                    {"type": "integer", "minimum": 0, "maximum": 10},
+                    {"const": "n/a"},
+                    full_form,
+                ],
+            }
+        )
+        return reference
+
     @model_validator(mode="before")
     @classmethod
     def _scalar_is_score(cls, data: Any) -> Any:
@@ -275,8 +298,14 @@ class Proposal(Frozen):
         Assessors, and the indicators each scored, are put in a fixed order
         first: their order in the file carries no meaning.
         """
-        canonical = self.model_copy(update={"assessments": tuple(
-            assessment.model_copy(update={"scores": dict(sorted(assessment.scores.items()))})
-            for assessment in sorted(self.assessments, key=lambda a: a.assessor)
-        )})
+        canonical = self.model_copy(
+            update={
+                "assessments": tuple(
+                    assessment.model_copy(
+                        update={"scores": dict(sorted(assessment.scores.items()))}
+                    )
+                    for assessment in sorted(self.assessments, key=lambda a: a.assessor)
+                )
+            }
+        )
         return hashlib.sha256(canonical.model_dump_json().encode("utf-8")).hexdigest()

@@ -36,7 +36,8 @@ def markdown_environment() -> Environment:
     """Jinja for Markdown: every expression's output is escaped for Markdown."""
     environment = Environment(
         loader=FileSystemLoader(data_dir("templates")),
-        autoescape=False,  # HTML escaping is wrong for Markdown; finalize escapes instead
+        # HTML escaping is wrong for Markdown; finalize escapes every value instead.
+        autoescape=False,  # noqa: S701
         finalize=escape_markdown,
         undefined=StrictUndefined,
         trim_blocks=True,

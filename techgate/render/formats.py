@@ -14,5 +14,8 @@ class OutputFormat(StrEnum):
 
     @property
     def suffix(self) -> str:
-        return {OutputFormat.TEXT: ".txt", OutputFormat.JSON: ".json",
-                OutputFormat.MARKDOWN: ".md"}[self]
+        return {
+            OutputFormat.TEXT: ".txt",
+            OutputFormat.JSON: ".json",
+            OutputFormat.MARKDOWN: ".md",
+        }[self]

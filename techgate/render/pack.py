@@ -25,24 +25,37 @@ def pack_view(pack: CriteriaPack) -> RenderableType:
     for column in ("Criterion / indicator", "Weight", "Share", "Notes"):
         criteria.add_column(column, overflow="fold")
     for criterion in pack.criteria:
-        criteria.add_row(Text(criterion.title, style="bold"), f"{criterion.weight:g}",
-                         f"{criterion.weight / total:.0%}", Text(criterion.question))
+        criteria.add_row(
+            Text(criterion.title, style="bold"),
+            f"{criterion.weight:g}",
+            f"{criterion.weight / total:.0%}",
+            Text(criterion.question),
+        )
         inner = sum(i.weight for i in criterion.indicators)
         for indicator in criterion.indicators:
-            notes = [f"computed from {indicator.derived.value}" if indicator.derived else "",
-                     "evidence required" if indicator.evidence_required else "",
-                     "n/a allowed" if indicator.allow_na else ""]
-            criteria.add_row(Text(f"  {indicator.id}"), f"{indicator.weight:g}",
-                             f"{indicator.weight / inner:.0%}",
-                             Text("; ".join(n for n in notes if n)))
+            notes = [
+                f"computed from {indicator.derived.value}" if indicator.derived else "",
+                "evidence required" if indicator.evidence_required else "",
+                "n/a allowed" if indicator.allow_na else "",
+            ]
+            criteria.add_row(
+                Text(f"  {indicator.id}"),
+                f"{indicator.weight:g}",
+                f"{indicator.weight / inner:.0%}",
+                Text("; ".join(n for n in notes if n)),
+            )
 
     gates = Table(title="Gates", title_justify="left")
     for column in ("Gate", "Kind", "Severity", "Rule"):
         gates.add_column(column, overflow="fold")
     for gate in pack.gates:
         rule = gate.model_dump(exclude={"id", "title", "kind", "severity", "condition"})
-        gates.add_row(Text(gate.id), gate.kind, gate.severity.value,
-                      Text(", ".join(f"{k}={v}" for k, v in rule.items())))
+        gates.add_row(
+            Text(gate.id),
+            gate.kind,
+            gate.severity.value,
+            Text(", ".join(f"{k}={v}" for k, v in rule.items())),
+        )
 
     policy = pack.policy
     footer = Text(

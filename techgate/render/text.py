@@ -47,20 +47,29 @@ def text_view(evaluation: Evaluation) -> RenderableType:
         parts.append(gaps)
     parts.append(_analyses(evaluation))
     provenance = evaluation.provenance
-    parts.append(Text(
-        f"techgate {provenance.techgate_version} · pack {provenance.pack_id} "
-        f"{provenance.pack_version} ({provenance.pack_sha256[:12]}) · proposal "
-        f"{provenance.proposal_sha256[:12]} · as of {provenance.as_of.isoformat()}",
-        style="dim",
-    ))
+    parts.append(
+        Text(
+            f"techgate {provenance.techgate_version} · pack {provenance.pack_id} "
+            f"{provenance.pack_version} ({provenance.pack_sha256[:12]}) · proposal "
+            f"{provenance.proposal_sha256[:12]} · as of {provenance.as_of.isoformat()}",
+            style="dim",
+        )
+    )
     return Group(*parts)
 
 
 def render_text(evaluation: Evaluation, *, width: int = 100) -> str:
     """The view as plain text (no colour codes), for files."""
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system=None, force_terminal=False,
-                      highlight=False, emoji=False, markup=False)
+    console = Console(
+        file=buffer,
+        width=width,
+        color_system=None,
+        force_terminal=False,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
     console.print(text_view(evaluation))
     return buffer.getvalue()
 
@@ -86,17 +95,23 @@ def _facts(evaluation: Evaluation) -> Text:
     text = Text()
     text.append(proposal.title, style="bold")
     text.append(f"  [{proposal.id}]\n")
-    text.append(f"{proposal.vendor} · {proposal.category.value} · owner {proposal.owner} · "
-                f"{proposal.date.isoformat()}\n")
+    text.append(
+        f"{proposal.vendor} · {proposal.category.value} · owner {proposal.owner} · "
+        f"{proposal.date.isoformat()}\n"
+    )
     text.append(f"Score {evaluation.score:.1f}/100", style="bold")
-    text.append(f" (go ≥ {policy.go_threshold:g}, conditional ≥ {policy.conditional_threshold:g}; "
-                f"the score alone says {evaluation.score_decision.value})   ")
+    text.append(
+        f" (go ≥ {policy.go_threshold:g}, conditional ≥ {policy.conditional_threshold:g}; "
+        f"the score alone says {evaluation.score_decision.value})   "
+    )
     text.append(f"Confidence {evaluation.confidence:.2f}", style="bold")
     text.append(f" (min {policy.min_confidence:.2f})   ")
     text.append(f"Coverage {evaluation.coverage:.0%}", style="bold")
     text.append(f" (min {policy.min_coverage:.0%})\n")
-    text.append(f"Judged by {evaluation.pack.title} {evaluation.pack.version}; "
-                f"assessors: {', '.join(proposal.assessors) or 'none'}")
+    text.append(
+        f"Judged by {evaluation.pack.title} {evaluation.pack.version}; "
+        f"assessors: {', '.join(proposal.assessors) or 'none'}"
+    )
     return text
 
 
@@ -134,10 +149,16 @@ def _disagreements(evaluation: Evaluation) -> Table:
     for criterion in evaluation.criteria:
         for indicator in criterion.indicators:
             if indicator.disagreement:
-                scores = ", ".join(f"{a.assessor}: {'n/a' if a.score is None else a.score}"
-                                   for a in indicator.assessors)
-                table.add_row(Text(indicator.title), Text(scores), f"{indicator.spread:g}",
-                              f"{indicator.score:g}")
+                scores = ", ".join(
+                    f"{a.assessor}: {'n/a' if a.score is None else a.score}"
+                    for a in indicator.assessors
+                )
+                table.add_row(
+                    Text(indicator.title),
+                    Text(scores),
+                    f"{indicator.spread:g}",
+                    f"{indicator.score:g}",
+                )
     return table
 
 
@@ -152,7 +173,8 @@ def _analyses(evaluation: Evaluation) -> Text:
     ):
         text.append(f"{label}: ", style="bold")
         text.append(summary + "\n")
-    scored = sum(1 for c in evaluation.criteria for i in c.indicators
-                 if i.status is IndicatorStatus.SCORED)
+    scored = sum(
+        1 for c in evaluation.criteria for i in c.indicators if i.status is IndicatorStatus.SCORED
+    )
     text.append(f"{scored} indicators scored, {len(evaluation.gaps)} gaps.")
     return text

@@ -37,6 +37,10 @@ class InvalidInputError(TechgateError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class RenderError(TechgateError):
+    """A report could not be rendered; nothing was written."""
+
+
 class PackNotFoundError(InvalidInputError):
     """A criteria pack id or path names nothing."""
 

@@ -46,3 +46,25 @@ def merge(base: Any, patch: Any) -> Any:
 @pytest.fixture(scope="session")
 def contact_centre() -> CriteriaPack:
     return techgate.load_criteria("contact-centre")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite tests/golden/ from the current output (review the diff).",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def records(contact_centre: CriteriaPack) -> dict[str, Any]:
+    """The decision record of every example, evaluated once per session."""
+    return {
+        name: techgate.evaluate(techgate.load_proposal(EXAMPLES / f"{name}.yaml"), contact_centre)
+        for name in EXAMPLE_DECISIONS
+    }

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from techgate.cli.options import criteria_option, format_option, output_option
+from techgate.cli.options import criteria_option, document_options, format_option, output_option
 
 
 @click.command()
@@ -20,15 +20,33 @@ from techgate.cli.options import criteria_option, format_option, output_option
     default=None,
     help="Width of the text format in columns (default: the terminal's, or 100).",
 )
+@document_options
 def evaluate(
-    proposal: Path, criteria: str | None, output_format: str, output: str | None, width: int | None
+    proposal: Path,
+    criteria: str | None,
+    output_format: str,
+    output: str | None,
+    width: int | None,
+    pdf_path: Path | None,
+    html_path: Path | None,
+    md_path: Path | None,
+    json_path: Path | None,
+    paper: str,
+    templates: Path | None,
 ) -> int:
     """Evaluate PROPOSAL (a .yaml file) against a criteria pack.
 
-    Exit code: 0 go, 3 conditional, 4 no-go, 2 invalid input, 1 unexpected error.
+    Prints the decision in the chosen --format and writes any of --pdf,
+    --html, --md and --json alongside. Exit code: 0 go, 3 conditional,
+    4 no-go, 2 invalid input, 1 unexpected error.
     """
     from techgate.cli.app import ExitCode
-    from techgate.cli.output import resolve_output, write_atomic
+    from techgate.cli.output import (
+        requested_documents,
+        resolve_output,
+        write_atomic,
+        write_documents,
+    )
     from techgate.engine import evaluate as run
     from techgate.loading import check_against_pack, load_pack, pack_reference, read_proposal
     from techgate.render import OutputFormat, render
@@ -38,15 +56,20 @@ def evaluate(
     pack = load_pack(reference, relative_to)
     check_against_pack(model, pack, document)
     record = run(model, pack)
+    documents = requested_documents(
+        pdf_path=pdf_path, html_path=html_path, md_path=md_path, json_path=json_path
+    )
+    written = write_documents(
+        record,
+        documents,
+        paper=paper,  # type: ignore[arg-type]
+        user_templates=templates,
+    )
     chosen = OutputFormat(output_format)
     if output is not None:
         target = resolve_output(Path(output), record.proposal.id, chosen.suffix)
         write_atomic(target, render(record, chosen, width=width or 100))
-        click.echo(
-            f"{record.decision.value}: {record.proposal.title} "
-            f"(score {record.score:g}, confidence {record.confidence:g}) -> {target}",
-            err=True,
-        )
+        written.append(target)
     elif chosen is OutputFormat.TEXT:
         from rich.console import Console
 
@@ -55,4 +78,12 @@ def evaluate(
         Console(width=width, highlight=False).print(text_view(record))
     else:
         click.echo(render(record, chosen), nl=False)
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+    if output is not None:
+        click.echo(
+            f"{record.decision.value}: {record.proposal.title} (score {record.score:g}, "
+            f"confidence {record.confidence:g})",
+            err=True,
+        )
     return ExitCode.for_decision(record.decision.value)

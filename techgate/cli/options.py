@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -44,4 +45,39 @@ def output_option(function: F) -> F:
         default=None,
         help="Write the output to FILE (atomically) instead of the terminal. "
         "A directory receives <proposal-id>.<ext>.",
+    )(function)
+
+
+def document_options(function: F) -> F:
+    """--pdf/--html/--md/--json PATH, --paper and --templates, for commands that write reports."""
+    for name, what in reversed(
+        (
+            ("pdf", "PDF report"),
+            ("html", "HTML report"),
+            ("md", "Markdown report"),
+            ("json", "JSON decision record"),
+        )
+    ):
+        function = click.option(
+            f"--{name}",
+            f"{name}_path",
+            metavar="PATH",
+            type=click.Path(path_type=Path),
+            default=None,
+            help=f"Write the {what} to PATH; a directory receives <proposal-id>.{name}.",
+        )(function)
+    function = click.option(
+        "--paper",
+        type=click.Choice(["a4", "letter"]),
+        default="a4",
+        show_default=True,
+        help="Paper size of the PDF.",
+    )(function)
+    return click.option(
+        "--templates",
+        metavar="DIR",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        help="Your own templates (branding). They run sandboxed; missing ones fall back to "
+        "the built-in templates.",
     )(function)

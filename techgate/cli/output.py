@@ -5,8 +5,14 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from techgate.errors import single_problem
+
+if TYPE_CHECKING:
+    from techgate.model.evaluation import Evaluation
+    from techgate.render.documents import DocumentFormat
+    from techgate.render.environment import Paper
 
 
 def resolve_output(path: Path, stem: str, suffix: str) -> Path:
@@ -38,3 +44,37 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_documents(
+    evaluation: Evaluation,
+    targets: dict[DocumentFormat, Path],
+    *,
+    paper: Paper = "a4",
+    user_templates: Path | None = None,
+) -> list[Path]:
+    """Render every requested document, then write them; a failed render writes nothing."""
+    from techgate.render.documents import render_document
+
+    resolved = {
+        fmt: resolve_output(path, evaluation.proposal.id, fmt.suffix)
+        for fmt, path in targets.items()
+    }
+    rendered = {
+        fmt: render_document(evaluation, fmt, paper=paper, user_templates=user_templates)
+        for fmt in resolved
+    }
+    for fmt, content in rendered.items():
+        write_atomic(resolved[fmt], content)
+    return list(resolved.values())
+
+
+def requested_documents(**paths: Path | None) -> dict[DocumentFormat, Path]:
+    """{format: path} from the --pdf/--html/--md/--json options that were given."""
+    from techgate.render.documents import DocumentFormat
+
+    return {
+        DocumentFormat(name.removesuffix("_path")): path
+        for name, path in paths.items()
+        if path is not None
+    }

@@ -166,11 +166,14 @@ def _conditions(
             ),
             key=lambda i: (-i.overall_weight * (1 - i.evidence_strength), i.id),
         )[:NAMED_IN_CONDITION]
-        yield Condition(
-            source="confidence",
-            text="Back the weightiest scores with pilot or production evidence, and settle "
-            f"assessor disagreements: {', '.join(i.title for i in weakest)}.",
+        disputed = [i.title for i in indicators if i.disagreement]
+        text = (
+            "Back the weightiest scores with pilot or production evidence: "
+            f"{', '.join(i.title for i in weakest)}."
         )
+        if disputed:
+            text += f" Settle where assessors disagree: {', '.join(disputed)}."
+        yield Condition(source="confidence", text=text)
     unsupported = [i.title for i in indicators if i.evidence_missing]
     if unsupported:
         yield Condition(source="evidence", text=f"Cite evidence for: {', '.join(unsupported)}.")

@@ -2,6 +2,7 @@
 
 from techgate.loading.packs import DEFAULT_PACK, builtin_pack_ids, list_builtin_packs, load_pack
 from techgate.loading.proposals import check_against_pack, pack_reference, read_proposal
+from techgate.loading.records import read_evaluation
 from techgate.loading.yaml_source import Document, read_yaml_file
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "list_builtin_packs",
     "load_pack",
     "pack_reference",
+    "read_evaluation",
     "read_proposal",
     "read_yaml_file",
 ]

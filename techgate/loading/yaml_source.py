@@ -45,7 +45,9 @@ class Document:
         return InputProblem(self.name, line, column, dotted(path), message, hint)
 
 
-def read_yaml_file(path: Path, display_name: str | None = None) -> Document:
+def read_yaml_file(
+    path: Path, display_name: str | None = None, *, allow_tabs: bool = False
+) -> Document:
     """Read and parse one YAML file; every failure is an InvalidInputError."""
     name = display_name or str(path)
     if not path.exists():
@@ -63,10 +65,10 @@ def read_yaml_file(path: Path, display_name: str | None = None) -> Document:
         raw = path.read_bytes()
     except OSError as error:
         raise single_problem(name, f"cannot be read: {error.strerror}") from error
-    return parse_yaml_bytes(raw, name)
+    return parse_yaml_bytes(raw, name, allow_tabs=allow_tabs)
 
 
-def parse_yaml_bytes(raw: bytes, name: str) -> Document:
+def parse_yaml_bytes(raw: bytes, name: str, *, allow_tabs: bool = False) -> Document:
     """Parse YAML bytes (UTF-8) into a Document."""
     try:
         text = raw.decode("utf-8-sig")
@@ -85,23 +87,27 @@ def parse_yaml_bytes(raw: bytes, name: str) -> Document:
                 )
             ]
         ) from error
-    return parse_yaml_text(text, name)
+    return parse_yaml_text(text, name, allow_tabs=allow_tabs)
 
 
-def parse_yaml_text(text: str, name: str) -> Document:
-    """Parse YAML text into a Document."""
-    tab_problems = [
-        InputProblem(
-            name,
-            number,
-            line.index("\t") + 1,
-            "",
-            "tab used for indentation",
-            "YAML indents with spaces only",
-        )
-        for number, line in enumerate(text.splitlines(), start=1)
-        if "\t" in line[: len(line) - len(line.lstrip(" \t"))]
-    ]
+def parse_yaml_text(text: str, name: str, *, allow_tabs: bool = False) -> Document:
+    """Parse YAML text into a Document; JSON callers allow tabs (JSON permits them)."""
+    tab_problems = (
+        []
+        if allow_tabs
+        else [
+            InputProblem(
+                name,
+                number,
+                line.index("\t") + 1,
+                "",
+                "tab used for indentation",
+                "YAML indents with spaces only",
+            )
+            for number, line in enumerate(text.splitlines(), start=1)
+            if "\t" in line[: len(line) - len(line.lstrip(" \t"))]
+        ]
+    )
     if tab_problems:
         raise InvalidInputError(tab_problems)
     # Imported here: ruamel costs start-up time that --help should not pay.

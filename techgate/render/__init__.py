@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from techgate.model.evaluation import Evaluation
+from techgate.render.documents import DocumentFormat, render_document
 from techgate.render.formats import OutputFormat
 
-__all__ = ["OutputFormat", "render"]
+__all__ = ["DocumentFormat", "OutputFormat", "render", "render_document"]
 
 
 def render(evaluation: Evaluation, output_format: OutputFormat, *, width: int = 100) -> str:

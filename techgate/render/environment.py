@@ -1,16 +1,33 @@
-"""The one place Jinja environments are made, and the typed context templates receive."""
+"""The one place Jinja environments are made, and the typed context templates receive.
+
+Built-in templates come from techgate's template folder. An organisation's
+own folder (--templates) is searched first, and its templates then run in
+Jinja's immutable sandbox: they can read the record, not change or reach
+anything else. Whatever is missing there falls back to the built-in files.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
-from techgate.model.evaluation import Evaluation
+from techgate.model.evaluation import Evaluation, Reason
 from techgate.resources import data_dir
 
+Paper = Literal["a4", "letter"]
 # Characters that start emphasis, code, links or table cells wherever they stand.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -26,29 +43,84 @@ def escape_markdown(value: Any) -> str:
 
 @dataclass(frozen=True)
 class ReportContext:
-    """Everything a report template may use."""
+    """Everything a report template may use; templates get it as 'ctx'."""
 
     evaluation: Evaluation
-    top_reasons: int = 3
+    top_reasons: tuple[Reason, ...]
+    paper: Paper
+    radar_chart: Markup
+    contribution_chart: Markup
 
 
-def markdown_environment() -> Environment:
-    """Jinja for Markdown: every expression's output is escaped for Markdown."""
-    environment = Environment(
-        loader=FileSystemLoader(data_dir("templates")),
-        # HTML escaping is wrong for Markdown; finalize escapes every value instead.
-        autoescape=False,  # noqa: S701
-        finalize=escape_markdown,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+def report_context(
+    evaluation: Evaluation, paper: Paper = "a4", *, charts: bool = False, top: int = 3
+) -> ReportContext:
+    radar, bars = Markup(""), Markup("")
+    if charts:
+        from techgate.render.charts import contribution_chart, radar_chart
+
+        radar, bars = radar_chart(evaluation.criteria), contribution_chart(evaluation.criteria)
+    return ReportContext(evaluation, evaluation.reasons[:top], paper, radar, bars)
+
+
+def template_dirs(user_templates: Path | None) -> tuple[Path, ...]:
+    """Folders templates (and the assets they name) may come from, searched in order."""
+    builtin = data_dir("templates")
+    return (user_templates, builtin) if user_templates else (builtin,)
+
+
+def _loader(user_templates: Path | None) -> BaseLoader:
+    return ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(user_templates)])
+
+
+def _number(value: Any) -> str:
+    return "—" if value is None else f"{float(value):g}"
+
+
+def _add_filters(environment: Environment) -> Environment:
     environment.filters["pct"] = lambda value: f"{float(value):.0%}"
-    environment.filters["num"] = lambda value: "—" if value is None else f"{float(value):g}"
+    environment.filters["num"] = _number
     return environment
 
 
-def render_markdown(evaluation: Evaluation) -> str:
-    template = markdown_environment().get_template("report.md.j2")
-    return template.render(ctx=ReportContext(evaluation))
+def html_environment(user_templates: Path | None = None) -> Environment:
+    """Jinja for HTML: autoescaping everywhere, including templates made from strings."""
+    kind = ImmutableSandboxedEnvironment if user_templates else Environment
+    return _add_filters(
+        kind(
+            loader=_loader(user_templates),
+            autoescape=select_autoescape(default_for_string=True, default=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    )
+
+
+def markdown_environment(user_templates: Path | None = None) -> Environment:
+    """Jinja for Markdown: every expression's output is escaped for Markdown."""
+    kind = ImmutableSandboxedEnvironment if user_templates else Environment
+    return _add_filters(
+        kind(
+            loader=_loader(user_templates),
+            # HTML escaping is wrong for Markdown; finalize escapes every value instead.
+            autoescape=False,
+            finalize=escape_markdown,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+    )
+
+
+def render_markdown(evaluation: Evaluation, user_templates: Path | None = None) -> str:
+    template = markdown_environment(user_templates).get_template("report.md.j2")
+    return template.render(ctx=report_context(evaluation))
+
+
+def render_html(
+    evaluation: Evaluation, paper: Paper = "a4", user_templates: Path | None = None
+) -> str:
+    template = html_environment(user_templates).get_template("report.html.j2")
+    return template.render(ctx=report_context(evaluation, paper, charts=True))

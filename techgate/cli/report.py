@@ -1,0 +1,49 @@
+"""techgate report: render a saved decision record without scoring it again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from techgate.cli.options import document_options
+
+
+@click.command()
+@click.argument("record", metavar="EVALUATION.json", type=click.Path(path_type=Path))
+@document_options
+def report(
+    record: Path,
+    pdf_path: Path | None,
+    html_path: Path | None,
+    md_path: Path | None,
+    json_path: Path | None,
+    paper: str,
+    templates: Path | None,
+) -> int:
+    """Render a saved EVALUATION.json as --pdf, --html, --md or --json.
+
+    The record comes from 'techgate evaluate --json PATH' or '--format json'.
+
+    Nothing is scored again: the record is rendered as it was decided. Exit
+    code follows the recorded decision (0 go, 3 conditional, 4 no-go), or 2
+    if the record is invalid.
+    """
+    from techgate.cli.app import ExitCode
+    from techgate.cli.output import requested_documents, write_documents
+    from techgate.loading import read_evaluation
+
+    documents = requested_documents(
+        pdf_path=pdf_path, html_path=html_path, md_path=md_path, json_path=json_path
+    )
+    if not documents:
+        raise click.UsageError("name at least one of --pdf, --html, --md or --json")
+    evaluation = read_evaluation(record)
+    for path in write_documents(
+        evaluation,
+        documents,
+        paper=paper,  # type: ignore[arg-type]
+        user_templates=templates,
+    ):
+        click.echo(f"wrote {path}", err=True)
+    return ExitCode.for_decision(evaluation.decision.value)

@@ -1,0 +1,128 @@
+"""Inline SVG charts written by techgate: no browser, no image files.
+
+Every label is escaped: pack and proposal text must never become markup.
+Coordinates are written with fixed decimals so the same record gives the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+from markupsafe import Markup, escape
+
+from techgate.model.evaluation import CriterionResult
+
+INK = "#1a1a1a"
+GRID = "#b8b8b8"
+FILL = "#1f5f99"
+PALE = "#dbe6f1"
+LABEL_CHARS = 20
+
+
+def _n(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def radar_chart(criteria: tuple[CriterionResult, ...], size: int = 300, width: int = 520) -> Markup:
+    """Criterion scores (0-100) on one axis each; unscored criteria sit at the centre."""
+    count = len(criteria)
+    # Wider than tall: axis labels run sideways and must not be clipped.
+    centre_x, centre, radius = width / 2, size / 2, size / 2 - 40
+    summary = "; ".join(
+        f"{c.title} {'not scored' if c.score is None else f'{c.score:.0f}'}" for c in criteria
+    )
+
+    def point(index: int, fraction: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * index / max(count, 1)
+        return (
+            centre_x + radius * fraction * math.cos(angle),
+            centre + radius * fraction * math.sin(angle),
+        )
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart radar" role="img" '
+        f'viewBox="0 0 {width} {size}" width="{width}" height="{size}">',
+        f"<title>{escape('Criterion scores out of 100: ' + summary)}</title>",
+    ]
+    for ring in (0.25, 0.5, 0.75, 1.0):
+        ring_points = " ".join(
+            f"{_n(x)},{_n(y)}" for x, y in (point(i, ring) for i in range(count))
+        )
+        parts.append(
+            f'<polygon points="{ring_points}" fill="none" stroke="{GRID}" stroke-width="0.8"/>'
+        )
+    for index, criterion in enumerate(criteria):
+        x, y = point(index, 1.0)
+        parts.append(
+            f'<line x1="{_n(centre_x)}" y1="{_n(centre)}" x2="{_n(x)}" y2="{_n(y)}" '
+            f'stroke="{GRID}" stroke-width="0.8"/>'
+        )
+        lx, ly = point(index, 1.12)
+        anchor = "middle" if abs(lx - centre_x) < 1 else ("start" if lx > centre_x else "end")
+        lines = textwrap.wrap(criterion.title, LABEL_CHARS) or [""]
+        first_y = ly + 4 - 6 * (len(lines) - 1)
+        spans = "".join(
+            f'<tspan x="{_n(lx)}" y="{_n(first_y + 12 * n)}">{escape(line)}</tspan>'
+            for n, line in enumerate(lines)
+        )
+        parts.append(f'<text text-anchor="{anchor}" font-size="10" fill="{INK}">{spans}</text>')
+    shape = " ".join(
+        f"{_n(x)},{_n(y)}"
+        for x, y in (point(i, (c.score or 0.0) / 100) for i, c in enumerate(criteria))
+    )
+    parts.append(
+        f'<polygon points="{shape}" fill="{FILL}" fill-opacity="0.25" stroke="{FILL}" '
+        'stroke-width="2"/>'
+    )
+    for label, ring in (("50", 0.5), ("100", 1.0)):
+        x, y = point(0, ring)
+        parts.append(
+            f'<text x="{_n(x + 3)}" y="{_n(y + 10)}" font-size="8" fill="{INK}">{label}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every value above is escaped or numeric
+
+
+def contribution_chart(criteria: tuple[CriterionResult, ...], width: int = 460) -> Markup:
+    """Each criterion's points of the overall score, against the most it could give."""
+    row, label_width, top = 24, 170, 8
+    height = top + row * len(criteria) + 20
+    most = max((100 * c.weight_share for c in criteria), default=0.0) or 1.0
+    scale = (width - label_width - 80) / most
+    summary = "; ".join(
+        f"{c.title} {c.contribution:.1f} of {100 * c.weight_share:.1f} points" for c in criteria
+    )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart bars" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
+        f"<title>{escape('Points each criterion adds to the overall score: ' + summary)}</title>",
+    ]
+    for index, criterion in enumerate(criteria):
+        y = top + index * row
+        possible = 100 * criterion.weight_share * scale
+        actual = criterion.contribution * scale
+        parts.append(
+            f'<text x="{label_width - 6}" y="{_n(y + 14)}" text-anchor="end" '
+            f'font-size="10" fill="{INK}">{escape(criterion.title)}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_width}" y="{_n(y + 3)}" width="{_n(possible)}" '
+            f'height="15" fill="{PALE}"/>'
+        )
+        parts.append(
+            f'<rect x="{label_width}" y="{_n(y + 3)}" width="{_n(actual)}" '
+            f'height="15" fill="{FILL}"/>'
+        )
+        parts.append(
+            f'<text x="{_n(label_width + possible + 4)}" y="{_n(y + 14)}" font-size="10" '
+            f'fill="{INK}">{criterion.contribution:.1f} / {100 * criterion.weight_share:.1f}'
+            "</text>"
+        )
+    parts.append(
+        f'<text x="{label_width}" y="{height - 4}" font-size="8" fill="{INK}">'
+        "dark: points earned; pale: points the criterion can give</text>"
+    )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every value above is escaped or numeric

@@ -72,6 +72,26 @@ def test_pdf_is_tagged_titled_and_has_no_embedded_files(pdfs: dict[str, bytes]) 
     assert root.get("/Outlines") is not None, "headings should become bookmarks"
 
 
+def structure_elements(node: Any, found: list[Any]) -> list[Any]:
+    node = node.get_object() if hasattr(node, "get_object") else node
+    if isinstance(node, dict):
+        found.append(node)
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            structure_elements(kid, found)
+    return found
+
+
+def test_charts_carry_alternative_text_and_tables_header_cells(pdfs: dict[str, bytes]) -> None:
+    root: Any = PdfReader(io.BytesIO(pdfs["crm-consolidation"])).trailer["/Root"]
+    elements = structure_elements(root["/StructTreeRoot"], [])
+    figures = [e for e in elements if e.get("/S") == "/Figure"]
+    assert len(figures) == 2
+    assert str(figures[0]["/Alt"]).startswith("Criterion scores out of 100: Reliability")
+    assert str(figures[1]["/Alt"]).startswith("Points each criterion adds")
+    assert any(e.get("/S") == "/TH" for e in elements)
+
+
 def test_pdf_is_byte_identical_for_the_same_record(
     records: dict[str, Evaluation], pdfs: dict[str, bytes]
 ) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from techgate.cli.options import criteria_option
+from techgate.cli.options import DocumentRequest, criteria_option
 
 FORMAT_NAMES = ("pdf", "html", "md", "json")
 
@@ -17,11 +17,8 @@ FORMAT_NAMES = ("pdf", "html", "md", "json")
 class Job:
     """What every worker needs, besides the proposal path."""
 
-    out_dir: Path
-    formats: tuple[str, ...]
+    documents: DocumentRequest
     criteria: str | None
-    paper: str
-    templates: Path | None
 
 
 @dataclass(frozen=True)
@@ -52,7 +49,6 @@ def process_one(path: str, job: Job) -> ItemResult:
     from techgate.engine import evaluate
     from techgate.errors import InvalidInputError, TechgateError
     from techgate.loading import check_against_pack, load_pack, pack_reference, read_proposal
-    from techgate.render.documents import DocumentFormat
 
     try:
         proposal, document = read_proposal(Path(path))
@@ -60,13 +56,7 @@ def process_one(path: str, job: Job) -> ItemResult:
         pack = load_pack(reference, relative_to)
         check_against_pack(proposal, pack, document)
         record = evaluate(proposal, pack)
-        targets = {DocumentFormat(name): job.out_dir for name in job.formats}
-        written = write_documents(
-            record,
-            targets,
-            paper=job.paper,  # type: ignore[arg-type]
-            user_templates=job.templates,
-        )
+        written = write_documents(record, job.documents)
     except InvalidInputError as error:
         return ItemResult(path, "invalid", problems=tuple(str(p) for p in error.problems))
     except (TechgateError, OSError) as error:
@@ -146,7 +136,8 @@ def batch(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    job = Job(out_dir, _parse_formats(formats), criteria, paper, templates)
+    names = _parse_formats(formats)
+    job = Job(DocumentRequest(dict.fromkeys(names, out_dir), paper, templates), criteria)
     out_dir.mkdir(parents=True, exist_ok=True)
     workers = min(jobs or os.cpu_count() or 1, len(proposals))
     paths = [str(p) for p in proposals]
@@ -162,7 +153,7 @@ def batch(
     with progress:
         task = progress.add_task("evaluating", total=len(paths))
         if workers == 1:
-            _warm_up(job.formats)
+            _warm_up(tuple(job.documents.paths))
             for path in paths:
                 results.append(process_one(path, job))
                 progress.advance(task)
@@ -170,7 +161,7 @@ def batch(
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
             with ProcessPoolExecutor(
-                workers, initializer=_warm_up, initargs=(job.formats,)
+                workers, initializer=_warm_up, initargs=(tuple(job.documents.paths),)
             ) as pool:
                 futures = [pool.submit(process_one, path, job) for path in paths]
                 for future in as_completed(futures):

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from techgate.cli.options import criteria_option, document_options, format_option, output_option
+from techgate.cli.options import (
+    DocumentRequest,
+    criteria_option,
+    document_options,
+    format_option,
+    output_option,
+)
 
 
 @click.command()
@@ -27,12 +33,7 @@ def evaluate(
     output_format: str,
     output: str | None,
     width: int | None,
-    pdf_path: Path | None,
-    html_path: Path | None,
-    md_path: Path | None,
-    json_path: Path | None,
-    paper: str,
-    templates: Path | None,
+    documents: DocumentRequest,
 ) -> int:
     """Evaluate PROPOSAL (a .yaml file) against a criteria pack.
 
@@ -41,12 +42,7 @@ def evaluate(
     4 no-go, 2 invalid input, 1 unexpected error.
     """
     from techgate.cli.app import ExitCode
-    from techgate.cli.output import (
-        requested_documents,
-        resolve_output,
-        write_atomic,
-        write_documents,
-    )
+    from techgate.cli.output import resolve_output, write_atomic, write_documents
     from techgate.engine import evaluate as run
     from techgate.loading import check_against_pack, load_pack, pack_reference, read_proposal
     from techgate.render import OutputFormat, render
@@ -56,15 +52,7 @@ def evaluate(
     pack = load_pack(reference, relative_to)
     check_against_pack(model, pack, document)
     record = run(model, pack)
-    documents = requested_documents(
-        pdf_path=pdf_path, html_path=html_path, md_path=md_path, json_path=json_path
-    )
-    written = write_documents(
-        record,
-        documents,
-        paper=paper,  # type: ignore[arg-type]
-        user_templates=templates,
-    )
+    written = write_documents(record, documents)
     chosen = OutputFormat(output_format)
     if output is not None:
         target = resolve_output(Path(output), record.proposal.id, chosen.suffix)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -48,36 +50,61 @@ def output_option(function: F) -> F:
     )(function)
 
 
+@dataclass(frozen=True)
+class DocumentRequest:
+    """The report documents a command was asked to write."""
+
+    paths: dict[str, Path]
+    """Format name (pdf, html, md, json) to the path given."""
+    paper: str
+    templates: Path | None
+
+    def __bool__(self) -> bool:
+        return bool(self.paths)
+
+
+DOCUMENT_NAMES = (
+    ("pdf", "PDF report"),
+    ("html", "HTML report"),
+    ("md", "Markdown report"),
+    ("json", "JSON decision record"),
+)
+
+
 def document_options(function: F) -> F:
-    """--pdf/--html/--md/--json PATH, --paper and --templates, for commands that write reports."""
-    for name, what in reversed(
-        (
-            ("pdf", "PDF report"),
-            ("html", "HTML report"),
-            ("md", "Markdown report"),
-            ("json", "JSON decision record"),
+    """--pdf/--html/--md/--json PATH, --paper and --templates, gathered into 'documents'."""
+
+    @functools.wraps(function)
+    def gathered(*args: Any, paper: str, templates: Path | None, **kwargs: Any) -> Any:
+        paths = {name: kwargs.pop(f"{name}_path") for name, _ in DOCUMENT_NAMES}
+        request = DocumentRequest(
+            {n: p for n, p in paths.items() if p is not None}, paper, templates
         )
-    ):
-        function = click.option(
+        return function(*args, documents=request, **kwargs)
+
+    decorated: Any = gathered
+    for name, what in reversed(DOCUMENT_NAMES):
+        decorated = click.option(
             f"--{name}",
             f"{name}_path",
             metavar="PATH",
             type=click.Path(path_type=Path),
             default=None,
             help=f"Write the {what} to PATH; a directory receives <proposal-id>.{name}.",
-        )(function)
-    function = click.option(
+        )(decorated)
+    decorated = click.option(
         "--paper",
         type=click.Choice(["a4", "letter"]),
         default="a4",
         show_default=True,
         help="Paper size of the PDF.",
-    )(function)
-    return click.option(
+    )(decorated)
+    decorated = click.option(
         "--templates",
         metavar="DIR",
         type=click.Path(exists=True, file_okay=False, path_type=Path),
         default=None,
         help="Your own templates (branding). They run sandboxed; missing ones fall back to "
         "the built-in templates.",
-    )(function)
+    )(decorated)
+    return decorated  # type: ignore[no-any-return]

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING
 from techgate.errors import single_problem
 
 if TYPE_CHECKING:
+    from techgate.cli.options import DocumentRequest
     from techgate.model.evaluation import Evaluation
-    from techgate.render.documents import DocumentFormat
-    from techgate.render.environment import Paper
 
 
 def resolve_output(path: Path, stem: str, suffix: str) -> Path:
@@ -46,35 +45,23 @@ def write_atomic(path: Path, content: str | bytes) -> None:
         raise
 
 
-def write_documents(
-    evaluation: Evaluation,
-    targets: dict[DocumentFormat, Path],
-    *,
-    paper: Paper = "a4",
-    user_templates: Path | None = None,
-) -> list[Path]:
+def write_documents(evaluation: Evaluation, request: DocumentRequest) -> list[Path]:
     """Render every requested document, then write them; a failed render writes nothing."""
-    from techgate.render.documents import render_document
+    from techgate.render.documents import DocumentFormat, render_document
 
     resolved = {
         fmt: resolve_output(path, evaluation.proposal.id, fmt.suffix)
-        for fmt, path in targets.items()
+        for fmt, path in ((DocumentFormat(name), path) for name, path in request.paths.items())
     }
     rendered = {
-        fmt: render_document(evaluation, fmt, paper=paper, user_templates=user_templates)
+        fmt: render_document(
+            evaluation,
+            fmt,
+            paper=request.paper,  # type: ignore[arg-type]
+            user_templates=request.templates,
+        )
         for fmt in resolved
     }
     for fmt, content in rendered.items():
         write_atomic(resolved[fmt], content)
     return list(resolved.values())
-
-
-def requested_documents(**paths: Path | None) -> dict[DocumentFormat, Path]:
-    """{format: path} from the --pdf/--html/--md/--json options that were given."""
-    from techgate.render.documents import DocumentFormat
-
-    return {
-        DocumentFormat(name.removesuffix("_path")): path
-        for name, path in paths.items()
-        if path is not None
-    }

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from techgate.cli.options import document_options
+from techgate.cli.options import DocumentRequest, document_options
 
 
 @click.command()
@@ -14,12 +14,7 @@ from techgate.cli.options import document_options
 @document_options
 def report(
     record: Path,
-    pdf_path: Path | None,
-    html_path: Path | None,
-    md_path: Path | None,
-    json_path: Path | None,
-    paper: str,
-    templates: Path | None,
+    documents: DocumentRequest,
 ) -> int:
     """Render a saved EVALUATION.json as --pdf, --html, --md or --json.
 
@@ -30,20 +25,12 @@ def report(
     if the record is invalid.
     """
     from techgate.cli.app import ExitCode
-    from techgate.cli.output import requested_documents, write_documents
+    from techgate.cli.output import write_documents
     from techgate.loading import read_evaluation
 
-    documents = requested_documents(
-        pdf_path=pdf_path, html_path=html_path, md_path=md_path, json_path=json_path
-    )
     if not documents:
         raise click.UsageError("name at least one of --pdf, --html, --md or --json")
     evaluation = read_evaluation(record)
-    for path in write_documents(
-        evaluation,
-        documents,
-        paper=paper,  # type: ignore[arg-type]
-        user_templates=templates,
-    ):
+    for path in write_documents(evaluation, documents):
         click.echo(f"wrote {path}", err=True)
     return ExitCode.for_decision(evaluation.decision.value)

@@ -174,3 +174,17 @@ def test_failed_write_leaves_no_partial_file(
     assert result.exit_code == 1
     assert "disk full" in result.stderr and "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(EXAMPLES.glob("*.yaml")) + sorted((EXAMPLES.parent / "criteria").glob("*.yaml")),
+    ids=lambda p: p.name,
+)
+def test_fast_and_located_parsers_read_the_same_data(path: Path) -> None:
+    from techgate.loading.yaml_source import _parse_round_trip, read_yaml_file
+
+    fast = read_yaml_file(path)
+    located = _parse_round_trip(path.read_text(encoding="utf-8"), str(path))
+    assert fast.data == located.data
+    assert fast.positions == located.positions  # computed on demand, the same

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 import techgate
 from techgate.model import criteria, evaluation, proposal
+from techgate.model.docstrings import field_docs
 
 SCHEMAS = ROOT / "docs" / "schema"
 
@@ -71,5 +72,6 @@ def models() -> list[type[BaseModel]]:
 def test_every_field_is_documented_and_models_are_frozen(model: type[BaseModel]) -> None:
     assert model.model_config.get("frozen") is True
     assert model.model_config.get("extra") == "forbid"
-    undocumented = [name for name, field in model.model_fields.items() if not field.description]
+    docs = field_docs(model)
+    undocumented = [name for name in model.model_fields if not docs.get(name)]
     assert not undocumented, f"{model.__name__}: {undocumented}"

@@ -8,7 +8,8 @@ objects), and explicit tags are refused here on top of that.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,22 @@ DocPath = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class Document:
-    """A parsed YAML file: its data and the position of each path in it."""
+    """A parsed YAML file: its data, and where each path in it stands."""
 
     name: str
     data: Any
-    positions: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
+    text: str | None = None
+    """The source, kept so that positions can be worked out when a problem needs them."""
+
+    @cached_property
+    def positions(self) -> dict[DocPath, tuple[int, int]]:
+        """Path to 1-based (line, column); computed on first use, from the source."""
+        if self.text is None:
+            return {}
+        try:
+            return _parse_round_trip(self.text, self.name).positions
+        except InvalidInputError:
+            return {}
 
     def locate(self, path: DocPath) -> tuple[int | None, int | None]:
         """1-based line and column of the path, or of its nearest located ancestor."""
@@ -110,7 +122,34 @@ def parse_yaml_text(text: str, name: str, *, allow_tabs: bool = False) -> Docume
     )
     if tab_problems:
         raise InvalidInputError(tab_problems)
-    # Imported here: ruamel costs start-up time that --help should not pay.
+    # Fast path: the safe loader (C-accelerated by ruamel.yaml.clib) builds
+    # the data without positions, several times faster than the round-trip
+    # parser. Anything it dislikes, and every later problem, is located by
+    # the round-trip parse, which runs only then.
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        tree = _safe_yaml().load(text)
+    except YAMLError:
+        return _parse_round_trip(text, name)
+    if tree is None:
+        raise single_problem(name, "file is empty", "run 'techgate init' for a starting template")
+    try:
+        data = _Walker(name, track_positions=False).plain(tree, ())
+    except InvalidInputError:
+        return _parse_round_trip(text, name)
+    return Document(name, data, text)
+
+
+@cache
+def _safe_yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe")
+
+
+def _parse_round_trip(text: str, name: str) -> Document:
+    """Parse with positions; every failure is an InvalidInputError located in the file."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -136,9 +175,10 @@ def parse_yaml_text(text: str, name: str, *, allow_tabs: bool = False) -> Docume
         raise single_problem(name, f"not valid YAML: {error}") from error
     if tree is None:
         raise single_problem(name, "file is empty", "run 'techgate init' for a starting template")
-    walker = _Walker(name)
-    data = walker.plain(tree, ())
-    return Document(name, data, walker.positions)
+    walker = _Walker(name, track_positions=True)
+    document = Document(name, walker.plain(tree, ()), text)
+    document.__dict__["positions"] = walker.positions  # already known: seed the cache
+    return document
 
 
 def _yaml_hint(message: str) -> str:
@@ -154,8 +194,9 @@ def _yaml_hint(message: str) -> str:
 class _Walker:
     """Turns ruamel's round-trip nodes into plain dicts, lists and scalars."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, track_positions: bool) -> None:
         self.name = name
+        self.track_positions = track_positions
         self.positions: dict[DocPath, tuple[int, int]] = {(): (1, 1)}
         self.nodes = 0
 
@@ -195,15 +236,16 @@ class _Walker:
     def _sequence(self, node: Any, path: DocPath) -> list[Any]:
         items = []
         for index, item in enumerate(node):
-            line, column = node.lc.item(index)
-            self.positions[(*path, index)] = (line + 1, column + 1)
+            if self.track_positions:
+                line, column = node.lc.item(index)
+                self.positions[(*path, index)] = (line + 1, column + 1)
             items.append(self.plain(item, (*path, index)))
         return items
 
     def _mapping(self, node: Any, path: DocPath) -> dict[str | int, Any]:
         result: dict[str | int, Any] = {}
         for key, value in node.items():
-            line, column = node.lc.key(key)
+            line, column = node.lc.key(key) if self.track_positions else (-1, -1)
             if not isinstance(key, str | int) or isinstance(key, bool):
                 self.positions[(*path, str(key))] = (line + 1, column + 1)
                 raise self.fail(
@@ -214,7 +256,8 @@ class _Walker:
             # Keys such as score levels (0: ...) are ints; store them as
             # written so pydantic sees what the user wrote.
             child = (*path, key)
-            self.positions[child] = (line + 1, column + 1)
+            if self.track_positions:
+                self.positions[child] = (line + 1, column + 1)
             result[key] = self.plain(value, child)
         return result
 

@@ -21,13 +21,13 @@ Weight = Annotated[float, Field(gt=0.0, le=1000.0)]
 class Frozen(BaseModel):
     """Immutable model that rejects keys it does not know.
 
-    Field docstrings become the JSON Schema descriptions, so the schema an
-    editor shows and the code read the same words.
+    Field docstrings become the JSON Schema descriptions (see
+    techgate.model.docstrings), so the schema an editor shows and the code
+    read the same words.
     """
 
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
-        use_attribute_docstrings=True,
         validate_default=False,
     )

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from techgate.model.criteria import CriteriaPack, PackOverlay
+from techgate.model.docstrings import all_models, field_docs
 from techgate.model.evaluation import Evaluation
 from techgate.model.proposal import Proposal
 
@@ -38,8 +39,28 @@ def json_schema(kind: SchemaKind) -> dict[str, Any]:
         schema = Evaluation.model_json_schema(ref_template=template, mode="serialization")
     else:
         schema = TypeAdapter(CriteriaPack | PackOverlay).json_schema(ref_template=template)
+    _describe(schema, kind)
+    for definition in schema.get("$defs", {}).values():
+        _describe(definition, None)
     definitions = schema.pop("$defs", {})
     result: dict[str, Any] = {"$schema": DRAFT_7, "title": _TITLES[kind], **schema}
     if definitions:
         result["definitions"] = definitions
     return result
+
+
+_ROOTS = {SchemaKind.PROPOSAL: Proposal, SchemaKind.EVALUATION: Evaluation}
+
+
+def _describe(schema: dict[str, Any], kind: SchemaKind | None) -> None:
+    """Give each property of a model's schema its field docstring."""
+    for member in schema.get("anyOf", ()):
+        if isinstance(member, dict) and "properties" in member:
+            _describe(member, None)
+    model = _ROOTS.get(kind) if kind else all_models().get(schema.get("title", ""))
+    if model is None:
+        return
+    docs = field_docs(model)
+    for name, prop in schema.get("properties", {}).items():
+        if name in docs and "description" not in prop:
+            prop["description"] = docs[name]

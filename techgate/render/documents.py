@@ -7,7 +7,7 @@ from pathlib import Path
 
 from techgate.errors import RenderError, TechgateError, single_problem
 from techgate.model.evaluation import Evaluation
-from techgate.render.environment import Paper
+from techgate.render.formats import Paper
 
 
 class DocumentFormat(StrEnum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from jinja2 import (
     BaseLoader,
@@ -25,9 +25,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from techgate.model.evaluation import Evaluation, Reason
+from techgate.render.formats import Paper
 from techgate.resources import data_dir
 
-Paper = Literal["a4", "letter"]
 # Characters that start emphasis, code, links or table cells wherever they stand.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 

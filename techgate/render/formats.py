@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
+
+Paper = Literal["a4", "letter"]
 
 
 class OutputFormat(StrEnum):

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import click
 
-from techgate.cli.options import DocumentRequest, criteria_option
+from techgate.cli.options import (
+    DocumentRequest,
+    criteria_option,
+    paper_option,
+    templates_option,
+)
 
 FORMAT_NAMES = ("pdf", "html", "md", "json")
 
@@ -104,20 +109,8 @@ def _parse_formats(value: str) -> tuple[str, ...]:
     help="Worker processes (default: one per core).",
 )
 @criteria_option
-@click.option(
-    "--paper",
-    type=click.Choice(["a4", "letter"]),
-    default="a4",
-    show_default=True,
-    help="Paper size of the PDFs.",
-)
-@click.option(
-    "--templates",
-    metavar="DIR",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Your own templates (sandboxed; missing ones fall back to the built-in).",
-)
+@paper_option
+@templates_option
 def batch(
     proposals: tuple[Path, ...],
     out_dir: Path,

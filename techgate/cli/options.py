@@ -50,6 +50,27 @@ def output_option(function: F) -> F:
     )(function)
 
 
+def templates_option(function: F) -> F:
+    return click.option(
+        "--templates",
+        metavar="DIR",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        help="Your own templates (branding). They run sandboxed; missing ones fall back to "
+        "the built-in templates.",
+    )(function)
+
+
+def paper_option(function: F) -> F:
+    return click.option(
+        "--paper",
+        type=click.Choice(["a4", "letter"]),
+        default="a4",
+        show_default=True,
+        help="Paper size of the PDF.",
+    )(function)
+
+
 @dataclass(frozen=True)
 class DocumentRequest:
     """The report documents a command was asked to write."""
@@ -82,7 +103,8 @@ def document_options(function: F) -> F:
         )
         return function(*args, documents=request, **kwargs)
 
-    decorated: Any = gathered
+    # click lists options in the reverse order they are applied: --pdf first.
+    decorated: Any = paper_option(templates_option(gathered))
     for name, what in reversed(DOCUMENT_NAMES):
         decorated = click.option(
             f"--{name}",
@@ -92,19 +114,4 @@ def document_options(function: F) -> F:
             default=None,
             help=f"Write the {what} to PATH; a directory receives <proposal-id>.{name}.",
         )(decorated)
-    decorated = click.option(
-        "--paper",
-        type=click.Choice(["a4", "letter"]),
-        default="a4",
-        show_default=True,
-        help="Paper size of the PDF.",
-    )(decorated)
-    decorated = click.option(
-        "--templates",
-        metavar="DIR",
-        type=click.Path(exists=True, file_okay=False, path_type=Path),
-        default=None,
-        help="Your own templates (branding). They run sandboxed; missing ones fall back to "
-        "the built-in templates.",
-    )(decorated)
     return decorated  # type: ignore[no-any-return]

@@ -23,7 +23,9 @@ def validate(files: tuple[Path, ...], criteria: str | None) -> int:
     from techgate.errors import InputProblem, InvalidInputError
     from techgate.loading import (
         check_against_pack,
+        is_pack,
         load_pack,
+        pack_from_document,
         pack_reference,
         read_proposal,
         read_yaml_file,
@@ -32,17 +34,15 @@ def validate(files: tuple[Path, ...], criteria: str | None) -> int:
     problems: list[InputProblem] = []
     for path in files:
         try:
-            data = read_yaml_file(path).data
-            if isinstance(data, dict) and (
-                isinstance(data.get("criteria"), list) or "extends" in data
-            ):
-                pack = load_pack(path)
+            document = read_yaml_file(path)
+            if is_pack(document):
+                pack = pack_from_document(document, path)
                 click.echo(
                     f"ok: {path}: criteria pack {pack.id} {pack.version}, "
                     f"{len(pack.indicators())} indicators, {len(pack.gates)} gates"
                 )
                 continue
-            proposal, document = read_proposal(path)
+            proposal, document = read_proposal(document)
             reference, relative_to = pack_reference(proposal, document, criteria)
             pack = load_pack(reference, relative_to)
             check_against_pack(proposal, pack, document)

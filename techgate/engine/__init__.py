@@ -92,6 +92,9 @@ def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
 
 
 def _check(proposal: Proposal, pack: CriteriaPack) -> None:
+    # The loader has already run these checks, with file lines, for files it
+    # read; they run again here for callers who build models in code, so
+    # that the engine never scores inconsistent input. They cost about 60 us.
     problems = [("<pack>", p) for p in pack.problems]
     problems += [("<proposal>", p) for p in proposal_problems(proposal, pack)]
     if problems:

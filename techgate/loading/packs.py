@@ -32,6 +32,12 @@ class PackInfo:
     path: Path
 
 
+def is_pack(document: Document) -> bool:
+    """Packs have a list of criteria or extend another pack; proposals name a pack at most."""
+    data = document.data
+    return isinstance(data, dict) and (isinstance(data.get("criteria"), list) or "extends" in data)
+
+
 def builtin_pack_ids() -> list[str]:
     return sorted(p.stem for p in data_dir("criteria").glob("*.yaml"))
 
@@ -85,7 +91,12 @@ def load_pack(reference: str | Path, relative_to: Path | None = None) -> Criteri
     return _load(locate_pack(reference, relative_to), chain=())
 
 
-def _load(path: Path, chain: tuple[Path, ...]) -> CriteriaPack:
+def pack_from_document(document: Document, path: Path) -> CriteriaPack:
+    """A pack from a file already read (its 'extends' still resolved from disk)."""
+    return _load(path, chain=(), document=document)
+
+
+def _load(path: Path, chain: tuple[Path, ...], document: Document | None = None) -> CriteriaPack:
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
@@ -96,7 +107,7 @@ def _load(path: Path, chain: tuple[Path, ...]) -> CriteriaPack:
         )
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise single_problem(str(path), f"'extends' chain deeper than {MAX_EXTENDS_DEPTH}")
-    document = read_yaml_file(path)
+    document = document or read_yaml_file(path)
     if isinstance(document.data, dict) and "extends" in document.data:
         overlay = validate_document(PackOverlay, document)
         base = _load(locate_pack(overlay.extends, path.parent), (*chain, resolved))

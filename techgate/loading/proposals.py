@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from techgate.loading.packs import DEFAULT_PACK
 from techgate.loading.validation import raise_if_any, validate_document
 from techgate.loading.yaml_source import Document, read_yaml_file
 from techgate.model.criteria import CriteriaPack
@@ -13,9 +14,13 @@ from techgate.model.problems import proposal_problems
 from techgate.model.proposal import Proposal
 
 
-def read_proposal(source: str | Path | Mapping[str, Any]) -> tuple[Proposal, Document]:
+def read_proposal(
+    source: str | Path | Mapping[str, Any] | Document,
+) -> tuple[Proposal, Document]:
     """The proposal and the document it came from (for locating later problems)."""
-    if isinstance(source, Mapping):
+    if isinstance(source, Document):
+        document = source
+    elif isinstance(source, Mapping):
         document = Document("<proposal>", dict(source))
     else:
         document = read_yaml_file(Path(source))
@@ -33,8 +38,6 @@ def pack_reference(
     proposal: Proposal, document: Document, override: str | None
 ) -> tuple[str, Path | None]:
     """Which pack to judge by: --criteria, else the proposal's own 'criteria', else the default."""
-    from techgate.loading.packs import DEFAULT_PACK
-
     if override:
         return override, None
     if proposal.criteria:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,10 @@ def _add_filters(environment: Environment) -> Environment:
     return environment
 
 
+# One environment per template folder for the life of the process: Jinja
+# keeps compiled templates in it (and reloads a template whose file changed),
+# so batch and repeated renders do not compile them again.
+@cache
 def html_environment(user_templates: Path | None = None) -> Environment:
     """Jinja for HTML: autoescaping everywhere, including templates made from strings."""
     kind = ImmutableSandboxedEnvironment if user_templates else Environment
@@ -97,6 +102,7 @@ def html_environment(user_templates: Path | None = None) -> Environment:
     )
 
 
+@cache
 def markdown_environment(user_templates: Path | None = None) -> Environment:
     """Jinja for Markdown: every expression's output is escaped for Markdown."""
     kind = ImmutableSandboxedEnvironment if user_templates else Environment

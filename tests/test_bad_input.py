@@ -68,11 +68,9 @@ CASES: dict[str, tuple[object, str, str]] = {
     "non-utf8": (b"id: caf\xe9\n", "is not UTF-8", ":1:8"),
     "list instead of mapping": ("- id: x\n", "expected a mapping of fields, got a list", ":1:1"),
     "list where a mapping belongs": (
-        GOOD.replace("human_escalation:", "human_escalation: [1]\nx_:")
-        if "human_escalation:" in GOOD
-        else GOOD.replace("motive:\n", "motive: [1, 2]\nold_motive:\n"),
-        "expected a mapping",
-        ":",
+        GOOD.replace("segments:\n", "segments:\n  - [ability, share]\n"),
+        "segments[0]: expected a mapping, got a list",
+        ":42:",
     ),
     "alias bomb": (BOMB, "alias bomb", ":1:1"),
     "yaml tag": ("id: !!python/object:os.system x\n", "tag", ":1:"),

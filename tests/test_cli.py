@@ -241,3 +241,21 @@ def test_every_command_has_help_and_is_documented(command: tuple[str, ...]) -> N
     assert "Usage:" in out and len(out.splitlines()) > 3
     docs = (ROOT / "docs" / "cli.md").read_text()
     assert f"## techgate {' '.join(command)}" in docs
+
+
+def test_proposal_names_its_own_pack_by_relative_path(tmp_path: Path) -> None:
+    (tmp_path / "packs").mkdir()
+    (tmp_path / "packs" / "ours.yaml").write_text(
+        "id: ours\ntitle: Ours\nversion: '1'\nextends: contact-centre\npolicy: {go_threshold: 95}\n"
+    )
+    proposal = tmp_path / "callback.yaml"
+    proposal.write_text(
+        (EXAMPLES / "callback-queue.yaml")
+        .read_text()
+        .replace("criteria: contact-centre", "criteria: packs/ours.yaml")
+    )
+    code, out, _ = run("evaluate", str(proposal), "-f", "json")
+    record = json.loads(out)
+    assert record["provenance"]["pack_id"] == "ours"
+    assert record["provenance"]["pack_lineage"] == ["contact-centre"]
+    assert code == ExitCode.CONDITIONAL  # 87 is a go by default, not under a 95 threshold

@@ -49,12 +49,14 @@ def pack_view(pack: CriteriaPack) -> RenderableType:
     for column in ("Gate", "Kind", "Severity", "Rule"):
         gates.add_column(column, overflow="fold")
     for gate in pack.gates:
-        rule = gate.model_dump(exclude={"id", "title", "kind", "severity", "condition"})
+        rule = gate.model_dump(
+            mode="json", exclude_none=True, exclude={"id", "title", "kind", "severity", "condition"}
+        )
         gates.add_row(
             Text(gate.id),
             gate.kind,
             gate.severity.value,
-            Text(", ".join(f"{k}={v}" for k, v in rule.items())),
+            Text(", ".join(f"{k}={_value(v)}" for k, v in rule.items())),
         )
 
     policy = pack.policy
@@ -66,3 +68,10 @@ def pack_view(pack: CriteriaPack) -> RenderableType:
         "is flagged as disagreement."
     )
     return Group(header, criteria, gates, footer)
+
+
+def _value(value: object) -> str:
+    """A rule's value as a pack author would write it."""
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -259,3 +259,18 @@ def test_proposal_names_its_own_pack_by_relative_path(tmp_path: Path) -> None:
     assert record["provenance"]["pack_id"] == "ours"
     assert record["provenance"]["pack_lineage"] == ["contact-centre"]
     assert code == ExitCode.CONDITIONAL  # 87 is a go by default, not under a 95 threshold
+
+
+def test_readme_examples_table_matches_the_decisions() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `([a-z-]+)` \| (go|conditional|no-go)\b", readme, flags=re.M))
+    assert rows == EXAMPLE_DECISIONS
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    command = readme.split("Set up and run the tests:")[1].split("```sh\n")[1].split("\n```")[0]
+    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert command.strip() in [line.strip() for line in ci_lines]

@@ -52,19 +52,17 @@ def in_process_ratio(example: Path, runs: int) -> tuple[float, float]:
     from weasyprint import HTML
 
     from techgate.engine import evaluate
-    from techgate.loading import check_against_pack, load_pack, pack_reference, read_proposal
+    from techgate.loading import load_for_evaluation
     from techgate.render.documents import DocumentFormat, render_document
     from techgate.render.environment import render_html
     from techgate.resources import data_dir
 
     def whole() -> bytes:
-        proposal, document = read_proposal(example)
-        pack = load_pack(*pack_reference(proposal, document, None))
-        check_against_pack(proposal, pack, document)
+        proposal, pack, _ = load_for_evaluation(example)
         return render_document(evaluate(proposal, pack), DocumentFormat.PDF)
 
-    proposal, document = read_proposal(example)
-    html = render_html(evaluate(proposal, load_pack(*pack_reference(proposal, document, None))))
+    proposal, pack, _ = load_for_evaluation(example)
+    html = render_html(evaluate(proposal, pack))
     base = data_dir("templates").as_uri() + "/"
 
     def alone() -> bytes:

@@ -186,3 +186,19 @@ def test_fast_and_located_parsers_read_the_same_data(path: Path) -> None:
     located = _parse_round_trip(path.read_text(encoding="utf-8"), str(path))
     assert fast.data == located.data
     assert fast.positions == located.positions  # computed on demand, the same
+
+
+def test_structural_and_cross_reference_problems_are_reported_together(tmp_path: Path) -> None:
+    source = tmp_path / "proposal.yaml"
+    source.write_text(
+        GOOD.replace("vendor:", "vendr:")
+        .replace("      accuracy: {", "      acuracy: {")
+        .replace("evidence: [dpia]", "evidence: [dpia2]")
+    )
+    result = CliRunner().invoke(cli, ["validate", str(source)])
+    assert result.exit_code == 2
+    assert f"{source}:5:1: vendr: unknown field" in result.stderr
+    assert f"{source}:116:7: assessments[0].scores.acuracy" in result.stderr
+    assert "did you mean 'dpia'?" in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith(str(source))]
+    assert lines == sorted(lines, key=lambda line: int(line.split(":")[1]))

@@ -53,13 +53,10 @@ def process_one(path: str, job: Job) -> ItemResult:
     from techgate.cli.output import write_documents
     from techgate.engine import evaluate
     from techgate.errors import InvalidInputError, TechgateError
-    from techgate.loading import check_against_pack, load_pack, pack_reference, read_proposal
+    from techgate.loading import load_for_evaluation
 
     try:
-        proposal, document = read_proposal(Path(path))
-        reference, relative_to = pack_reference(proposal, document, job.criteria)
-        pack = load_pack(reference, relative_to)
-        check_against_pack(proposal, pack, document)
+        proposal, pack, _ = load_for_evaluation(Path(path), job.criteria)
         record = evaluate(proposal, pack)
         written = write_documents(record, job.documents)
     except InvalidInputError as error:

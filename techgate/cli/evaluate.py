@@ -44,13 +44,10 @@ def evaluate(
     from techgate.cli.app import ExitCode
     from techgate.cli.output import resolve_output, write_atomic, write_documents
     from techgate.engine import evaluate as run
-    from techgate.loading import check_against_pack, load_pack, pack_reference, read_proposal
+    from techgate.loading import load_for_evaluation
     from techgate.render import OutputFormat, render
 
-    model, document = read_proposal(proposal)
-    reference, relative_to = pack_reference(model, document, criteria)
-    pack = load_pack(reference, relative_to)
-    check_against_pack(model, pack, document)
+    model, pack, _ = load_for_evaluation(proposal, criteria)
     record = run(model, pack)
     written = write_documents(record, documents)
     chosen = OutputFormat(output_format)

@@ -21,15 +21,7 @@ def validate(files: tuple[Path, ...], criteria: str | None) -> int:
     Exit code 2 if any file is invalid.
     """
     from techgate.errors import InputProblem, InvalidInputError
-    from techgate.loading import (
-        check_against_pack,
-        is_pack,
-        load_pack,
-        pack_from_document,
-        pack_reference,
-        read_proposal,
-        read_yaml_file,
-    )
+    from techgate.loading import is_pack, load_for_evaluation, pack_from_document, read_yaml_file
 
     problems: list[InputProblem] = []
     for path in files:
@@ -42,10 +34,7 @@ def validate(files: tuple[Path, ...], criteria: str | None) -> int:
                     f"{len(pack.indicators())} indicators, {len(pack.gates)} gates"
                 )
                 continue
-            proposal, document = read_proposal(document)
-            reference, relative_to = pack_reference(proposal, document, criteria)
-            pack = load_pack(reference, relative_to)
-            check_against_pack(proposal, pack, document)
+            proposal, pack, _ = load_for_evaluation(document, criteria)
             click.echo(
                 f"ok: {path}: proposal {proposal.id}, {len(proposal.assessments)} "
                 f"assessor(s), checked against {pack.id} {pack.version}"

@@ -8,7 +8,12 @@ from techgate.loading.packs import (
     load_pack,
     pack_from_document,
 )
-from techgate.loading.proposals import check_against_pack, pack_reference, read_proposal
+from techgate.loading.proposals import (
+    check_against_pack,
+    load_for_evaluation,
+    pack_reference,
+    read_proposal,
+)
 from techgate.loading.records import read_evaluation
 from techgate.loading.yaml_source import Document, read_yaml_file
 
@@ -19,6 +24,7 @@ __all__ = [
     "check_against_pack",
     "is_pack",
     "list_builtin_packs",
+    "load_for_evaluation",
     "load_pack",
     "pack_from_document",
     "pack_reference",

@@ -6,12 +6,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from techgate.loading.packs import DEFAULT_PACK
+from pydantic import TypeAdapter, ValidationError
+
+from techgate.errors import InputProblem, InvalidInputError
+from techgate.loading.packs import DEFAULT_PACK, load_pack
 from techgate.loading.validation import raise_if_any, validate_document
 from techgate.loading.yaml_source import Document, read_yaml_file
 from techgate.model.criteria import CriteriaPack
 from techgate.model.problems import proposal_problems
-from techgate.model.proposal import Proposal
+from techgate.model.proposal import Assessment, Evidence, Proposal
 
 
 def read_proposal(
@@ -44,3 +47,53 @@ def pack_reference(
         base = Path(document.name).parent if document.name != "<proposal>" else None
         return proposal.criteria, base
     return DEFAULT_PACK, None
+
+
+def load_for_evaluation(
+    source: str | Path | Document, criteria: str | None = None
+) -> tuple[Proposal, CriteriaPack, Document]:
+    """Read a proposal, resolve its pack and check the two together.
+
+    When the proposal's structure is invalid, the parts that are valid on
+    their own (assessments, evidence) are still checked against the pack, so
+    that a misspelt field and a misspelt indicator id are reported together.
+    """
+    document = source if isinstance(source, Document) else read_yaml_file(Path(source))
+    try:
+        proposal, document = read_proposal(document)
+    except InvalidInputError as structural:
+        raise InvalidInputError(
+            sorted(
+                [*structural.problems, *_salvaged_problems(document, criteria)],
+                key=lambda p: (p.line or 0, p.column or 0),
+            )
+        ) from None
+    reference, relative_to = pack_reference(proposal, document, criteria)
+    pack = load_pack(reference, relative_to)
+    check_against_pack(proposal, pack, document)
+    return proposal, pack, document
+
+
+def _salvaged_problems(document: Document, criteria: str | None) -> list[InputProblem]:
+    """Cross-reference problems of a structurally invalid proposal, as far as they can be known."""
+    data = document.data if isinstance(document.data, dict) else {}
+    try:
+        evidence = TypeAdapter(tuple[Evidence, ...]).validate_python(data.get("evidence", ()))
+        assessments = TypeAdapter(tuple[Assessment, ...]).validate_python(
+            data.get("assessments", ())
+        )
+        own = data.get("criteria")
+        base = Path(document.name).parent if document.name != "<proposal>" else None
+        pack = load_pack(
+            criteria or (own if isinstance(own, str) else DEFAULT_PACK), None if criteria else base
+        )
+    except (ValidationError, InvalidInputError):
+        return []  # those parts are broken too; the structural problems cover them
+    # Only the parts the cross-reference rules read are needed.
+    parts: dict[str, Any] = {"evidence": evidence, "assessments": assessments}
+    partial = Proposal.model_construct(**parts)
+    return [
+        document.problem(p.path, p.message, p.hint)
+        for p in proposal_problems(partial, pack)
+        if p.path[:1] in {("assessments",), ("evidence",)}
+    ]

@@ -131,7 +131,7 @@ def _reasons(
 
 
 def _indicator_text(ind: IndicatorResult) -> str:
-    text = f"{ind.title}: {ind.level_label} ({ind.score:g})"
+    text = f"{ind.title}: {ind.level_label} ({ind.score:.3g})"
     if ind.level_description:
         text += f" — {ind.level_description}"
     return text
@@ -194,7 +194,7 @@ def _improvement_plan(
             break
         chosen.append(ind)
         gained += ind.overall_weight * (100 - (ind.score_pct or 0.0))
-    named = ", ".join(f"{i.title} (now {i.score:g}/{scale_max})" for i in chosen)
+    named = ", ".join(f"{i.title} (now {i.score:.3g}/{scale_max})" for i in chosen)
     return (
         f"Raise the score from {score:g} to at least {policy.go_threshold:g}. "
         f"The largest gains are in: {named}; full marks there add {gained:.1f} points."

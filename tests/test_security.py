@@ -134,25 +134,24 @@ def test_chart_labels_are_escaped(contact_centre: CriteriaPack) -> None:
     assert "<script>" not in svg and "&lt;/text&gt;&lt;script&gt;" in svg
 
 
-def test_user_templates_override_and_fall_back(tmp_path: Path) -> None:
+def evaluate_with_templates(tmp_path: Path, template: str, *outputs: str) -> Any:
+    """Run evaluate with a template folder whose report.md.j2 is 'template'."""
     brand = tmp_path / "brand"
     brand.mkdir()
-    (brand / "report.md.j2").write_text("# ACME review: {{ ctx.evaluation.proposal.title }}\n")
+    (brand / "report.md.j2").write_text(template)
     out = tmp_path / "out"
     out.mkdir()
-    result = CliRunner().invoke(
-        cli,
-        [
-            "evaluate",
-            "examples/callback-queue.yaml",
-            "--templates",
-            str(brand),
-            "--md",
-            str(out),
-            "--html",
-            str(out),
-        ],
+    options = [part for name in outputs for part in (f"--{name}", str(out))]
+    return CliRunner().invoke(
+        cli, ["evaluate", "examples/callback-queue.yaml", "--templates", str(brand), *options]
     )
+
+
+def test_user_templates_override_and_fall_back(tmp_path: Path) -> None:
+    result = evaluate_with_templates(
+        tmp_path, "# ACME review: {{ ctx.evaluation.proposal.title }}\n", "md", "html"
+    )
+    out = tmp_path / "out"
     assert result.exit_code == 0, result.stderr
     assert (out / "callback-queue.md").read_text().startswith("# ACME review: Virtual hold")
     assert "Executive summary" in (out / "callback-queue.html").read_text()
@@ -168,24 +167,7 @@ def test_user_templates_override_and_fall_back(tmp_path: Path) -> None:
     ],
 )
 def test_user_templates_are_sandboxed(tmp_path: Path, template: str) -> None:
-    brand = tmp_path / "brand"
-    brand.mkdir()
-    (brand / "report.md.j2").write_text(template)
-    out = tmp_path / "out"
-    out.mkdir()
-    result = CliRunner().invoke(
-        cli,
-        [
-            "evaluate",
-            "examples/callback-queue.yaml",
-            "--templates",
-            str(brand),
-            "--md",
-            str(out),
-            "--pdf",
-            str(out),
-        ],
-    )
+    result = evaluate_with_templates(tmp_path, template, "md", "pdf")
     assert result.exit_code == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
-    assert list(out.iterdir()) == []
+    assert list((tmp_path / "out").iterdir()) == []

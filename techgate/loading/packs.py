@@ -29,7 +29,6 @@ class PackInfo:
     criteria: int
     indicators: int
     gates: int
-    path: Path
 
 
 def is_pack(document: Document) -> bool:
@@ -54,7 +53,6 @@ def list_builtin_packs() -> list[PackInfo]:
                 len(pack.criteria),
                 len(pack.indicators()),
                 len(pack.gates),
-                _builtin_path(pack_id),
             )
         )
     return infos

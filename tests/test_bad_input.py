@@ -16,61 +16,66 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdef", "bcdefg", strict=True)
 )
 
+
+
+def at(content: str, needle: str, occurrence: int = 1) -> str:
+    """':N:' for the line of content holding needle, so cases follow the example."""
+    found = [n for n, line in enumerate(content.splitlines(), start=1) if needle in line]
+    assert len(found) >= occurrence, f"{needle!r} not in the case's content"
+    return f":{found[occurrence - 1]}:"
+
+
+def case(
+    old: str, new: str, message: str, needle: str | None = None, occurrence: int = 1
+) -> tuple[str, str, str]:
+    """GOOD with old replaced by new, expected to be reported at the line holding needle."""
+    content = GOOD.replace(old, new, 1)
+    assert content != GOOD, old
+    return content, message, at(content, needle or new.splitlines()[0].strip(), occurrence)
+
+
 # name -> (file content, or bytes, or a callable making the path; text the message must contain;
 #          where it must point, as 'file:line' or just 'file')
 CASES: dict[str, tuple[object, str, str]] = {
     "malformed yaml": ("id: [oops\ntitle: x\n", "not valid YAML", ":2:6"),
     "tab indentation": ("id: x\nmotive:\n\tobjectives: []\n", "tab used for indentation", ":3:1"),
     "unknown key": (GOOD.replace("vendor:", "vendr:"), "did you mean 'vendor'?", ":5:1"),
-    "wrong type": (
-        GOOD.replace("participants: 18", "participants: many"),
-        "stakeholder_input[0].participants",
-        ":72:",
+    "wrong type": case(
+        "participants: 18", "participants: many", "stakeholder_input[0].participants"
     ),
-    "out-of-range score": (
-        GOOD.replace("availability: {score: 4", "availability: {score: 9"),
-        "above the scale's top level 4",
-        ":115:",
+    "out-of-range score": case(
+        "availability: {score: 4", "availability: {score: 9", "above the scale's top level 4"
     ),
-    "negative score": (
-        GOOD.replace("availability: {score: 4", "availability: {score: -1"),
-        "greater than or equal to 0",
-        ":115:",
+    "negative score": case(
+        "availability: {score: 4", "availability: {score: -1", "greater than or equal to 0"
     ),
-    "unknown indicator": (
-        GOOD.replace("      accuracy: {", "      acuracy: {"),
-        "did you mean 'accuracy'?",
-        ":116:",
+    "unknown indicator": case(
+        "      accuracy: {", "      acuracy: {", "did you mean 'accuracy'?"
     ),
-    "derived indicator scored": (
-        GOOD.replace("      readiness:", "      staff-consulted: 3\n      readiness:"),
+    "derived indicator scored": case(
+        "      readiness:",
+        "      staff-consulted: 3\n      readiness:",
         "computed from the proposal's facts",
-        ":129:",
     ),
-    "duplicate evidence id": (
-        GOOD.replace("  - id: dpia", "  - id: pen-test"),
-        "duplicate evidence id 'pen-test'",
-        ":103:",
+    "duplicate evidence id": case(
+        "  - id: dpia", "  - id: pen-test", "duplicate evidence id 'pen-test'", occurrence=2
     ),
     "duplicate key": (
         GOOD.replace("vendor: QueueWise Ltd", "vendor: QueueWise Ltd\nvendor: Other"),
         "duplicate key",
         ":6:",
     ),
-    "missing evidence": (
-        GOOD.replace("evidence: [dpia]", "evidence: [dpia2]"),
-        "cites evidence 'dpia2'",
-        ":126:",
-    ),
-    "shares over one": (GOOD.replace("share: 0.55", "share: 0.95"), "more than 1", ":41:"),
+    "missing evidence": case("evidence: [dpia]", "evidence: [dpia2]", "cites evidence 'dpia2'"),
+    "shares over one": case("share: 0.55", "share: 0.95", "more than 1", "segments:"),
     "empty file": ("", "file is empty", ""),
     "comments only": ("# nothing here\n", "file is empty", ""),
     "non-utf8": (b"id: caf\xe9\n", "is not UTF-8", ":1:8"),
     "list instead of mapping": ("- id: x\n", "expected a mapping of fields, got a list", ":1:1"),
-    "list where a mapping belongs": (
-        GOOD.replace("segments:\n", "segments:\n  - [ability, share]\n"),
+    "list where a mapping belongs": case(
+        "segments:\n",
+        "segments:\n  - [ability, share]\n",
         "segments[0]: expected a mapping, got a list",
-        ":42:",
+        "[ability, share]",
     ),
     "alias bomb": (BOMB, "alias bomb", ":1:1"),
     "yaml tag": ("id: !!python/object:os.system x\n", "tag", ":1:"),
@@ -198,7 +203,8 @@ def test_structural_and_cross_reference_problems_are_reported_together(tmp_path:
     result = CliRunner().invoke(cli, ["validate", str(source)])
     assert result.exit_code == 2
     assert f"{source}:5:1: vendr: unknown field" in result.stderr
-    assert f"{source}:116:7: assessments[0].scores.acuracy" in result.stderr
+    line = at(source.read_text(), "acuracy: {")
+    assert f"{source}{line}7: assessments[0].scores.acuracy" in result.stderr
     assert "did you mean 'dpia'?" in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith(str(source))]
     assert lines == sorted(lines, key=lambda line: int(line.split(":")[1]))

@@ -10,6 +10,7 @@ from techgate.engine.aggregate import aggregate_answers
 from techgate.engine.analyses import analyse
 from techgate.engine.decide import decide
 from techgate.engine.gates import GateInputs, evaluate_gates
+from techgate.engine.margin import margin
 from techgate.engine.scoring import score_pack
 from techgate.errors import InputProblem, InvalidInputError
 from techgate.model.criteria import CriteriaPack
@@ -31,9 +32,12 @@ __all__ = ["evaluate"]
 def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
     """Judge the proposal by the pack. Raises InvalidInputError if they do not fit together."""
     _check(proposal, pack)
+    traits = proposal.traits
     answers = aggregate_answers(proposal, pack.policy.aggregation)
-    analyses, derived = analyse(proposal)
-    scores = score_pack(pack, answers, derived)
+    analyses, derived = analyse(proposal, pack)
+    scores = score_pack(
+        pack, proposal.category, traits, answers, derived, analyses.benefits.support
+    )
     indicators = {i.id: i for c in scores.criteria for i in c.indicators}
     gaps = tuple(
         Gap(indicator=i.id, criterion=c.id, reason=i.explanation)
@@ -42,7 +46,8 @@ def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
         if i.status is IndicatorStatus.GAP
     )
     gates = evaluate_gates(
-        pack, GateInputs(proposal, analyses, {c.id: c for c in scores.criteria}, indicators)
+        pack,
+        GateInputs(proposal, traits, analyses, {c.id: c for c in scores.criteria}, indicators),
     )
     outcome = decide(
         pack, scores.score, scores.confidence, scores.coverage, scores.criteria, gates, gaps
@@ -76,8 +81,18 @@ def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
         reasons=outcome.reasons,
         conditions=outcome.conditions,
         gaps=gaps,
+        unchanged=tuple(i.id for i in indicators.values() if i.status is IndicatorStatus.UNCHANGED),
         disagreements=tuple(i.id for i in indicators.values() if i.disagreement),
         analyses=analyses,
+        margin=margin(
+            pack,
+            scores.raw,
+            indicators,
+            gates,
+            outcome.caps,
+            outcome.decision,
+            outcome.score_decision,
+        ),
         provenance=Provenance(
             techgate_version=__version__,
             record_schema=SCHEMA_VERSION,

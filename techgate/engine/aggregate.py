@@ -26,7 +26,9 @@ class Aggregate:
     """All assessors' answers to one indicator, combined."""
 
     score: float | None
-    """Combined numeric score; None when every answer was 'n/a'."""
+    """Combined numeric score; None when no answer was a level."""
+    unchanged: bool
+    """No answer was a level and at least one said 'unchanged'."""
     spread: float
     strength: float
     strongest: EvidenceKind | None
@@ -45,6 +47,7 @@ def aggregate_answers(proposal: Proposal, how: Aggregation) -> dict[str, Aggrega
                 AssessorScore(
                     assessor=assessment.assessor,
                     score=numeric,
+                    answer="level" if numeric is not None else answer.score,  # type: ignore[arg-type]
                     evidence=answer.evidence,
                     note=answer.note,
                 )
@@ -55,11 +58,12 @@ def aggregate_answers(proposal: Proposal, how: Aggregation) -> dict[str, Aggrega
 def _combine(
     answers: tuple[AssessorScore, ...], kinds: dict[str, EvidenceKind], how: Aggregation
 ) -> Aggregate:
-    # 'n/a' from some assessors and numbers from others: the numbers stand,
-    # since an indicator either applies or does not and someone judged it does.
+    # 'n/a' or 'unchanged' from some assessors and levels from others: the
+    # levels stand, since someone judged the quality is there to be scored.
     numbers = [a.score for a in answers if a.score is not None]
     if not numbers:
-        return Aggregate(None, 0.0, 0.0, None, answers)
+        unchanged = any(a.answer == "unchanged" for a in answers)
+        return Aggregate(None, unchanged, 0.0, 0.0, None, answers)
     cited = [
         kinds[ref] for a in answers if a.score is not None for ref in a.evidence if ref in kinds
     ]
@@ -69,6 +73,7 @@ def _combine(
     )
     return Aggregate(
         score=float(combined),
+        unchanged=False,
         spread=float(max(numbers) - min(numbers)),
         strength=EVIDENCE_STRENGTH[strongest] if strongest else 0.0,
         strongest=strongest,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from techgate.engine.numbers import points
 from techgate.model.criteria import CriteriaPack, DecisionPolicy, Severity
@@ -21,12 +22,14 @@ from techgate.model.evaluation import (
 
 # How many indicators a condition names before it gets unreadable.
 NAMED_IN_CONDITION = 3
+_COUNTED = (IndicatorStatus.SCORED, IndicatorStatus.GAP)
 
 
 @dataclass(frozen=True)
 class Outcome:
     decision: Decision
     score_decision: Decision
+    caps: tuple[str, ...]  # policy caps holding the decision at conditional
     reasons: tuple[Reason, ...]
     conditions: tuple[Condition, ...]
 
@@ -37,6 +40,14 @@ def score_decision(score: float, policy: DecisionPolicy) -> Decision:
     if score >= policy.conditional_threshold:
         return Decision.CONDITIONAL
     return Decision.NO_GO
+
+
+def combine(by_score: Decision, severities: Iterable[Severity], capped: bool) -> Decision:
+    """The worst of the score's decision, each failed gate's severity and the policy caps."""
+    decision = by_score
+    for severity in severities:
+        decision = decision.worst(Decision(severity.value))
+    return decision.worst(Decision.CONDITIONAL) if capped else decision
 
 
 def decide(
@@ -52,13 +63,9 @@ def decide(
     indicators = [ind for crit in criteria for ind in crit.indicators]
     failed = [g for g in gates if g.status is GateStatus.FAILED]
     by_score = score_decision(score, policy)
-    decision = by_score
-    for gate in failed:
-        decision = decision.worst(Decision(gate.severity.value))
     caps = list(_caps(policy, confidence, coverage, indicators))
-    if caps:
-        decision = decision.worst(Decision.CONDITIONAL)
-    reasons = _reasons(failed, caps, indicators, policy)
+    decision = combine(by_score, (g.severity for g in failed), bool(caps))
+    reasons = _reasons(failed, by_score, score, caps, indicators, pack)
     conditions: tuple[Condition, ...] = ()
     if decision is not Decision.GO:
         conditions = tuple(
@@ -66,7 +73,7 @@ def decide(
                 failed, score, policy, confidence, coverage, indicators, gaps, pack.scale.maximum
             )
         )
-    return Outcome(decision, by_score, reasons, conditions)
+    return Outcome(decision, by_score, tuple(ref for _, ref, _ in caps), reasons, conditions)
 
 
 def _caps(
@@ -77,7 +84,7 @@ def _caps(
         yield (
             "coverage",
             "min_coverage",
-            f"Only {coverage:.0%} of the weight was scored; at least "
+            f"Only {coverage:.0%} of the weight was assessed; at least "
             f"{policy.min_coverage:.0%} is needed for a go.",
         )
     if confidence < policy.min_confidence:
@@ -85,7 +92,7 @@ def _caps(
             "confidence",
             "min_confidence",
             f"Confidence is {confidence:.2f}, below the {policy.min_confidence:.2f} a go needs: "
-            "the evidence is weak, incomplete or disputed.",
+            "the evidence or the benefits case is weak, incomplete or disputed.",
         )
     unsupported = [i.title for i in indicators if i.evidence_missing]
     if unsupported:
@@ -96,41 +103,84 @@ def _caps(
         )
 
 
+def _score_reason(by_score: Decision, score: float, policy: DecisionPolicy) -> dict[str, Any]:
+    if by_score is Decision.GO:
+        text = f"The score, {score:g}, clears the go threshold of {policy.go_threshold:g}."
+    elif by_score is Decision.CONDITIONAL:
+        text = (
+            f"The score, {score:g}, is {policy.go_threshold - score:.2f} points short of the go "
+            f"threshold of {policy.go_threshold:g}."
+        )
+    else:
+        text = (
+            f"The score, {score:g}, is below the conditional threshold of "
+            f"{policy.conditional_threshold:g}."
+        )
+    return {
+        "kind": "score",
+        "ref": "score",
+        "direction": "for" if by_score is Decision.GO else "against",
+        "impact": points(score - policy.go_threshold),
+        "text": text,
+    }
+
+
 def _reasons(
     failed: list[GateResult],
+    by_score: Decision,
+    score: float,
     caps: list[tuple[str, str, str]],
     indicators: list[IndicatorResult],
-    policy: DecisionPolicy,
+    pack: CriteriaPack,
 ) -> tuple[Reason, ...]:
     ordered_gates = sorted(failed, key=lambda g: g.severity is not Severity.NO_GO)
-    drafts: list[tuple[str, str, str, float | None, str]] = [
-        (
-            "gate",
-            g.id,
-            "against",
-            None,
-            f"Gate '{g.title}' failed ({g.severity.value}): {g.reason}.",
-        )
+    drafts: list[dict[str, Any]] = [
+        {
+            "kind": "gate",
+            "ref": g.id,
+            "direction": "against",
+            "impact": None,
+            "text": f"Gate '{g.title}' failed ({g.severity.value}): {g.reason}.",
+        }
         for g in ordered_gates
     ]
-    drafts += [(kind, ref, "against", None, text) for kind, ref, text in caps]
-    impacts = [
-        (points(ind.overall_weight * ((ind.score_pct or 0.0) - policy.go_threshold)), ind)
-        for ind in indicators
-        if ind.status is IndicatorStatus.SCORED
+    drafts.append(_score_reason(by_score, score, pack.policy))
+    drafts += [
+        {"kind": kind, "ref": ref, "direction": "against", "impact": None, "text": text}
+        for kind, ref, text in caps
     ]
+    # Indicators argue for or against by how far they sit from the level the
+    # pack calls acceptable; one exactly there argues neither way, and an
+    # unchanged or not-applicable one is no reason at all.
+    scale_max = pack.scale.maximum
+    impacts = []
+    for ind in indicators:
+        if ind.status not in _COUNTED:
+            continue
+        pct = ind.score_pct or 0.0
+        impact = points(ind.overall_weight * (pct - 100 * ind.acceptable_level / scale_max))
+        if impact:
+            impacts.append((impact, ind))
     impacts.sort(key=lambda pair: (-abs(pair[0]), pair[1].id))
     drafts += [
-        ("indicator", ind.id, "for" if impact >= 0 else "against", impact, _indicator_text(ind))
+        {
+            "kind": "indicator",
+            "ref": ind.id,
+            "direction": "for" if impact > 0 else "against",
+            "impact": impact,
+            "text": _indicator_text(ind, pack),
+        }
         for impact, ind in impacts
     ]
-    return tuple(
-        Reason(rank=rank, kind=kind, ref=ref, direction=direction, impact=impact, text=text)
-        for rank, (kind, ref, direction, impact, text) in enumerate(drafts, start=1)
-    )
+    return tuple(Reason(rank=rank, **draft) for rank, draft in enumerate(drafts, start=1))
 
 
-def _indicator_text(ind: IndicatorResult) -> str:
+def _indicator_text(ind: IndicatorResult, pack: CriteriaPack) -> str:
+    if ind.status is IndicatorStatus.GAP:
+        return (
+            f"{ind.title}: not assessed, so it counts as {pack.scale.level(0).label} (0) — "
+            f"{ind.explanation}"
+        )
     text = f"{ind.title}: {ind.level_label} ({ind.score:.3g})"
     if ind.level_description:
         text += f" — {ind.level_description}"
@@ -168,8 +218,8 @@ def _conditions(
         )[:NAMED_IN_CONDITION]
         disputed = [i.title for i in indicators if i.disagreement]
         text = (
-            "Back the weightiest scores with pilot or production evidence: "
-            f"{', '.join(i.title for i in weakest)}."
+            "Back the weightiest scores, and the benefits case, with pilot or production "
+            f"evidence: {', '.join(i.title for i in weakest)}."
         )
         if disputed:
             text += f" Settle where assessors disagree: {', '.join(disputed)}."
@@ -185,7 +235,7 @@ def _improvement_plan(
     """Fewest indicators whose full marks would lift the score to the go threshold."""
     needed = policy.go_threshold - score
     candidates = sorted(
-        (i for i in indicators if i.status is IndicatorStatus.SCORED and (i.score_pct or 0) < 100),
+        (i for i in indicators if i.status in _COUNTED and (i.score_pct or 0) < 100),
         key=lambda i: (-i.overall_weight * (100 - (i.score_pct or 0.0)), i.id),
     )
     chosen, gained = [], 0.0
@@ -194,7 +244,10 @@ def _improvement_plan(
             break
         chosen.append(ind)
         gained += ind.overall_weight * (100 - (ind.score_pct or 0.0))
-    named = ", ".join(f"{i.title} (now {i.score:.3g}/{scale_max})" for i in chosen)
+    named = ", ".join(
+        f"{i.title} (now {'not assessed' if i.score is None else f'{i.score:.3g}/{scale_max}'})"
+        for i in chosen
+    )
     return (
         f"Raise the score from {score:g} to at least {policy.go_threshold:g}. "
         f"The largest gains are in: {named}; full marks there add {gained:.1f} points."

@@ -14,7 +14,7 @@ from techgate.loading.validation import raise_if_any, validate_document
 from techgate.loading.yaml_source import Document, read_yaml_file
 from techgate.model.criteria import CriteriaPack
 from techgate.model.problems import proposal_problems
-from techgate.model.proposal import Assessment, Evidence, Proposal
+from techgate.model.proposal import Assessment, Category, Evidence, Proposal
 
 
 def read_proposal(
@@ -89,8 +89,13 @@ def _salvaged_problems(document: Document, criteria: str | None) -> list[InputPr
         )
     except (ValidationError, InvalidInputError):
         return []  # those parts are broken too; the structural problems cover them
-    # Only the parts the cross-reference rules read are needed.
-    parts: dict[str, Any] = {"evidence": evidence, "assessments": assessments}
+    # Only the parts the cross-reference rules read are needed; the category
+    # is a placeholder that no rule about assessments or evidence reads.
+    parts: dict[str, Any] = {
+        "evidence": evidence,
+        "assessments": assessments,
+        "category": Category.OTHER,
+    }
     partial = Proposal.model_construct(**parts)
     return [
         document.problem(p.path, p.message, p.hint)

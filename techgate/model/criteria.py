@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from techgate.model._base import Frozen, Identifier, LongText, Share, Text, Weight
-from techgate.model.proposal import Category, StakeholderGroup
+from techgate.model.proposal import Category, StakeholderGroup, Trait
 
 if TYPE_CHECKING:
     from techgate.model.problems import Problem
@@ -78,6 +78,35 @@ class Scale(Frozen):
         return self.levels[value]
 
 
+class Applicability(Frozen):
+    """Which proposals an indicator or gate applies to; it applies when every rule holds."""
+
+    categories: tuple[Category, ...] = ()
+    """Proposal categories it applies to; empty means any."""
+    traits: tuple[Trait, ...] = ()
+    """Traits the proposal must all have (customer-facing, generative, human-reviewed)."""
+    not_traits: tuple[Trait, ...] = ()
+    """Traits that make it not apply."""
+
+    def matches(self, category: Category, traits: frozenset[Trait]) -> bool:
+        return (
+            (not self.categories or category in self.categories)
+            and all(t in traits for t in self.traits)
+            and not any(t in traits for t in self.not_traits)
+        )
+
+    def describe(self) -> str:
+        """The rule in words, for reasons and reports."""
+        parts = []
+        if self.categories:
+            parts.append("category " + " or ".join(c.value for c in self.categories))
+        if self.traits:
+            parts.append(" and ".join(t.value for t in self.traits))
+        if self.not_traits:
+            parts.append("not " + " or ".join(t.value for t in self.not_traits))
+        return ", ".join(parts) or "every proposal"
+
+
 class Indicator(Frozen):
     """One question an assessor answers with a score on the scale."""
 
@@ -97,6 +126,14 @@ class Indicator(Frozen):
     """When true, assessors may answer 'n/a': the indicator is left out instead of a gap."""
     derived: DerivedMeasure | None = None
     """When set, techgate computes the score from the proposal's facts; assessors may not."""
+    allow_unchanged: bool = True
+    """When true, assessors may answer 'unchanged': covered, but neither for nor against."""
+    acceptable_level: Annotated[int, Field(ge=0, le=10)] | None = None
+    """Level at which this indicator stops arguing against; unset: the policy's."""
+    applies_to: Applicability | None = None
+    """Which proposals it applies to; to others it is not applicable. Unset: all."""
+    trait_weights: dict[Trait, Weight] = {}
+    """Weight used instead of 'weight' when the proposal has the trait (the largest wins)."""
 
 
 class Criterion(Frozen):
@@ -123,8 +160,15 @@ class _GateBase(Frozen):
     """What failing the gate does: 'no-go' stops adoption, 'conditional' blocks a plain go."""
     condition: Text
     """What must change for the gate to pass; shown as a condition when it fails."""
-    on_missing: Literal["pass", "conditional", "no-go"] = "conditional"
-    """What happens when the proposal lacks the facts the gate needs."""
+    on_missing: Literal["pass", "conditional", "no-go"] | None = None
+    """What happens when the proposal lacks the facts the gate needs.
+
+    Unset (the rule): the gate is judged as if the worst honest answer had
+    been given, so leaving a fact out never helps. A stricter value applies
+    as written; a laxer one applies too, but is flagged in every output.
+    """
+    applies_to: Applicability | None = None
+    """Which proposals the gate applies to; others pass it as not applicable. Unset: all."""
 
 
 class MinCriterionScoreGate(_GateBase):
@@ -179,21 +223,13 @@ class SegmentCoverageGate(_GateBase):
     """Largest acceptable share of customers left without a usable channel."""
 
 
-AUTOMATION_CATEGORIES = (
-    Category.CHATBOT,
-    Category.IVR,
-    Category.VOICEBOT,
-    Category.SELF_SERVICE,
-)
-
-
 class HumanEscalationGate(_GateBase):
-    """Fails when automation offers no quick route to a person."""
+    """Fails when automation in front of customers offers no quick route to a person."""
 
     kind: Literal["human-escalation"]
     """Gate type."""
-    categories: tuple[Category, ...] = AUTOMATION_CATEGORIES
-    """Proposal categories the gate applies to; others pass as not applicable."""
+    categories: tuple[Category, ...] = ()
+    """Proposal categories the gate applies to; empty: every customer-facing proposal."""
     max_steps: Annotated[int, Field(ge=0, le=50)] | None = None
     """Most steps acceptable before reaching a person; unset checks only that a route exists."""
     max_minutes: Annotated[float, Field(ge=0, le=600)] | None = None
@@ -213,7 +249,29 @@ class StakeholderInputGate(_GateBase):
     min_participants: Annotated[int, Field(ge=1)] = 1
     """Fewest participants per group."""
     min_favourable_share: Share | None = None
-    """Lowest acceptable favourable share per group; unset does not check opinion."""
+    """Lowest acceptable favourable share per group; a group whose opinion was not
+    recorded does not meet it. Unset: opinion is not checked."""
+    opinion_required: bool = False
+    """When true, only participants whose opinion was recorded count towards min_participants."""
+
+
+class RoleRemovalEvidenceGate(_GateBase):
+    """Fails when posts are cut or frozen on the strength of benefits not measured here."""
+
+    kind: Literal["role-removal-evidence"]
+    """Gate type."""
+    min_measured_share: Share = 0.5
+    """Least share of the organisation-serving benefits' value that must be measured here
+    (a pilot or production data with a measured figure) before posts are removed or frozen."""
+
+
+class HumanCapacityGate(_GateBase):
+    """Fails when the human route is cut below the demand the automation leaves for people."""
+
+    kind: Literal["human-capacity"]
+    """Gate type."""
+    min_capacity_ratio: Annotated[float, Field(gt=0, le=10)] = 1.0
+    """Least capacity of the remaining human route over the demand that needs a person."""
 
 
 Gate = Annotated[
@@ -223,7 +281,9 @@ Gate = Annotated[
     | CustomerMetricsGate
     | SegmentCoverageGate
     | HumanEscalationGate
-    | StakeholderInputGate,
+    | StakeholderInputGate
+    | RoleRemovalEvidenceGate
+    | HumanCapacityGate,
     Field(discriminator="kind"),
 ]
 
@@ -250,6 +310,12 @@ class DecisionPolicy(Frozen):
     """Assessors whose scores differ by this many levels or more are flagged as disagreeing."""
     aggregation: Aggregation = Aggregation.MEDIAN
     """How assessors' scores are combined."""
+    acceptable_level: Annotated[int, Field(ge=0, le=10)] | None = None
+    """Level the pack calls acceptable: above it an indicator argues for adoption, below it
+    against. Unset: the middle of the scale, rounded up."""
+    benefits_weight: Share = 0.2
+    """Share of confidence that rests on the benefits case (claimed or measured) rather than
+    on the evidence behind the scores."""
 
     @model_validator(mode="after")
     def _ordered(self) -> DecisionPolicy:
@@ -282,6 +348,12 @@ class CriteriaPack(Frozen):
     """Thresholds of the decision."""
     lineage: tuple[str, ...] = ()
     """Packs this one was built from by 'extends', nearest first (filled in by techgate)."""
+
+    @property
+    def acceptable_level(self) -> int:
+        """The policy's acceptable level, or the middle of the scale rounded up."""
+        level = self.policy.acceptable_level
+        return level if level is not None else -(-self.scale.maximum // 2)
 
     def indicators(self) -> dict[str, tuple[Criterion, Indicator]]:
         """Indicator id to its criterion and itself, in pack order."""
@@ -329,6 +401,10 @@ class PolicyOverrides(Frozen):
     disagreement_spread: Annotated[int, Field(ge=1, le=10)] | None = None
     """See the decision policy."""
     aggregation: Aggregation | None = None
+    """See the decision policy."""
+    acceptable_level: Annotated[int, Field(ge=0, le=10)] | None = None
+    """See the decision policy."""
+    benefits_weight: Share | None = None
     """See the decision policy."""
 
 

@@ -10,7 +10,7 @@ from techgate.model._base import Frozen
 from techgate.model.criteria import DecisionPolicy, Severity
 from techgate.model.proposal import Category, EvidenceKind
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Decision(StrEnum):
@@ -35,6 +35,7 @@ class IndicatorStatus(StrEnum):
     """Whether an indicator counted in the score."""
 
     SCORED = "scored"
+    UNCHANGED = "unchanged"
     NOT_APPLICABLE = "not-applicable"
     GAP = "gap"
 
@@ -45,7 +46,9 @@ class AssessorScore(Frozen):
     assessor: str
     """Who scored."""
     score: int | None
-    """The score, or null for 'n/a'."""
+    """The score, or null for 'n/a' and 'unchanged'."""
+    answer: Literal["level", "n/a", "unchanged"]
+    """What kind of answer it was."""
     evidence: tuple[str, ...]
     """Evidence ids cited."""
     note: str
@@ -60,7 +63,7 @@ class IndicatorResult(Frozen):
     title: str
     """Indicator title."""
     status: IndicatorStatus
-    """scored, not-applicable or gap."""
+    """scored, unchanged, not-applicable or gap (a gap counts at level 0 in the score)."""
     derived_from: str | None
     """The proposal facts it was computed from, when techgate computed it."""
     score: float | None
@@ -74,9 +77,11 @@ class IndicatorResult(Frozen):
     level_description: str | None
     """The pack's description of that level for this indicator."""
     weight: float
-    """Weight inside its criterion."""
+    """Weight inside its criterion, after any trait weight the pack sets."""
     overall_weight: float
-    """Share of the overall score this indicator carries, 0-1, among scored indicators."""
+    """Share of the overall score this indicator carries, 0-1 (gaps keep theirs, at zero)."""
+    acceptable_level: int
+    """The level the pack calls acceptable here: above argues for adoption, below against."""
     contribution: float
     """Points of the overall score (0-100) this indicator contributes."""
     spread: float | None
@@ -107,7 +112,8 @@ class CriterionResult(Frozen):
     weight_share: float
     """Share of the overall score it carries, 0-1, among scored criteria."""
     score: float | None
-    """0-100, weighted mean of its scored indicators; null when none was scored."""
+    """0-100, weighted mean of its scored indicators and gaps (at zero); null when nothing
+    in it applies or everything is unchanged."""
     contribution: float
     """Points of the overall score this criterion contributes."""
     coverage: float
@@ -143,6 +149,10 @@ class GateResult(Frozen):
     """Plain-language reason for the verdict."""
     condition: str | None
     """What must change, for a failed gate."""
+    missing_facts: tuple[str, ...]
+    """Facts the gate needed that the proposal does not state; judged at their worst."""
+    lenient: bool
+    """The pack lets this gate off more lightly than the worst honest answer would."""
 
 
 class Reason(Frozen):
@@ -150,14 +160,15 @@ class Reason(Frozen):
 
     rank: int
     """1 is the reason that weighed most."""
-    kind: Literal["gate", "confidence", "coverage", "evidence", "indicator"]
+    kind: Literal["gate", "score", "confidence", "coverage", "evidence", "indicator"]
     """What the reason is about."""
     ref: str
     """Id of the gate or indicator, or the policy field."""
     direction: Literal["for", "against"]
     """Whether it pushed towards adoption or away from it."""
     impact: float | None
-    """Points of score it moved against the go threshold; null for gates and caps (ranked first)."""
+    """For an indicator, points of overall score it sits above (+) or below (-) the acceptable
+    level; for the score, points above or below the go threshold; null for gates and caps."""
     text: str
     """The reason in a sentence."""
 
@@ -245,9 +256,13 @@ class GroupInput(Frozen):
     consultations: int
     """Number of consultations."""
     participants: int
-    """Total participants."""
+    """Total participants (pilot feedback included)."""
+    at_least: bool
+    """Some counts were given only as a lower bound, so the total is one too."""
+    opinion_recorded: int
+    """Participants whose opinion (a favourable share) was recorded."""
     favourable_share: float | None
-    """Participant-weighted favourable share, when opinion was asked."""
+    """Participant-weighted favourable share among those whose opinion was recorded."""
     sample_weight: float
     """How much the sample counts, 0-1: participants / (participants + 10)."""
     methods: tuple[str, ...]
@@ -258,7 +273,91 @@ class StakeholderAnalysis(Frozen):
     """Whether staff and customers shaped the proposal."""
 
     groups: tuple[GroupInput, ...]
-    """Staff first, then customers."""
+    """Staff, customers, employee representatives, in that order."""
+    summary: str
+    """The analysis in a sentence."""
+
+
+class BenefitLine(Frozen):
+    """One objective's part in the benefits case."""
+
+    objective: str
+    """The objective."""
+    kind: str
+    """Whom it serves first."""
+    value: float | None
+    """Stated annual value, in the case's currency."""
+    share: float | None
+    """Its share of the service, efficiency and revenue case, 0-1; null when its value is
+    not stated or it is of another kind."""
+    basis: Literal["estimate", "vendor-claim", "reference", "measured"]
+    """How the benefit is known: measured here (pilot or production, with a figure) or claimed."""
+    realised: float | None
+    """Measured effect as a share of the targeted one, 0-1, when baseline, target and
+    measured are all given."""
+    measured_value: float | None
+    """The part of the value measured here: value x realised (or the whole, when measured
+    without a target)."""
+
+
+class BenefitsCase(Frozen):
+    """What the proposal is worth, and how much of that is measured rather than claimed."""
+
+    currency: str | None
+    """Currency of the values."""
+    quantified: bool
+    """Every service, efficiency and revenue objective states a value or a weight."""
+    lines: tuple[BenefitLine, ...]
+    """Each objective, in proposal order."""
+    service_value: float
+    """Stated value of service objectives (or their weight, when weights are used)."""
+    organisation_value: float
+    """Stated value of efficiency and revenue objectives (or their weight)."""
+    measured_share: float
+    """Share of the stated case that is measured here, 0-1."""
+    organisation_measured_share: float | None
+    """Share of the efficiency and revenue case that is measured here, 0-1 (an objective of
+    unstated value counts at its worst); null when there is no such objective."""
+    support: float
+    """How well the case is evidenced, 0-1; part of confidence."""
+    metrics_measured: tuple[str, ...]
+    """Success metrics with a measured value backed by pilot or production evidence."""
+    summary: str
+    """The case in a sentence."""
+
+
+class WorkforceAnalysis(Frozen):
+    """What the proposal does to the people who serve customers."""
+
+    stated: bool
+    """Whether the proposal states its workforce impact."""
+    roles_removed: float | None
+    """Posts removed."""
+    roles_frozen: float | None
+    """Posts left unfilled."""
+    roles_redeployed: float | None
+    """Posts moved to other work."""
+    reduces_human_route: bool | None
+    """Whether posts are removed or frozen; null when not stated."""
+    capacity_per_week: float | None
+    """Contacts per week the remaining human route can take."""
+    demand_per_week: float | None
+    """Contacts per week expected to need a person."""
+    capacity_ratio: float | None
+    """Capacity over demand."""
+    summary: str
+    """The analysis in a sentence."""
+
+
+class AutomationAnalysis(Frozen):
+    """What kind of automation it is, and the safeguards that apply because of it."""
+
+    traits: tuple[str, ...]
+    """customer-facing, generative, human-reviewed."""
+    indicators: tuple[str, ...]
+    """Indicators that apply only because of the proposal's traits."""
+    gates: tuple[str, ...]
+    """Gates that apply only because of the proposal's traits."""
     summary: str
     """The analysis in a sentence."""
 
@@ -268,12 +367,49 @@ class Analyses(Frozen):
 
     motive: MotiveAnalysis
     """Whom the proposal serves."""
+    benefits: BenefitsCase
+    """What it is worth, claimed and measured."""
+    workforce: WorkforceAnalysis
+    """Roles and the human route that remains."""
+    automation: AutomationAnalysis
+    """Traits and the safeguards they bring."""
     segments: SegmentCoverage
     """Who keeps a usable channel."""
     escalation: EscalationAnalysis
     """Route to a person."""
     stakeholders: StakeholderAnalysis
-    """Staff and customer input."""
+    """Staff, customer and employee-representative input."""
+
+
+class Flip(Frozen):
+    """One smallest change that would move the decision."""
+
+    kind: Literal["indicator", "assessor", "gate", "cap"]
+    """What changes: an indicator by one level, one assessor's answer, a gate's fact, or a
+    policy cap (confidence, coverage, evidence)."""
+    ref: str
+    """Id of the indicator or gate, the assessor's name, or the policy field."""
+    change: str
+    """The change in words."""
+    to: Decision
+    """The decision after the change."""
+
+
+class Margin(Frozen):
+    """How far the decision is from flipping."""
+
+    knife_edge: bool
+    """One level on one indicator changes the decision."""
+    score_above: float | None
+    """Points the score may fall before the score alone decides worse; null at no-go."""
+    score_below: float | None
+    """Points the score must rise before the score alone decides better; null at go."""
+    binding: tuple[str, ...]
+    """What holds the decision where it is: gate ids, 'score', or policy caps."""
+    flips: tuple[Flip, ...]
+    """The smallest changes that move the decision, better first, then worse."""
+    summary: str
+    """The margin in a sentence."""
 
 
 class ProposalSummary(Frozen):
@@ -357,10 +493,14 @@ class Evaluation(Frozen):
     conditions: tuple[Condition, ...]
     """What must happen to turn conditional into go."""
     gaps: tuple[Gap, ...]
-    """Indicators not scored."""
+    """Indicators not scored; each counts at level 0 in the score."""
+    unchanged: tuple[str, ...]
+    """Indicators the assessors say the technology leaves as they are."""
     disagreements: tuple[str, ...]
     """Indicators on which assessors disagree."""
     analyses: Analyses
     """Analyses computed from the proposal's facts."""
+    margin: Margin
+    """How far the decision is from flipping, and what would flip it."""
     provenance: Provenance
     """What produced this record."""

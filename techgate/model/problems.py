@@ -18,7 +18,7 @@ from techgate.model.criteria import (
     MinCriterionScoreGate,
     MinIndicatorScoreGate,
 )
-from techgate.model.proposal import Proposal
+from techgate.model.proposal import MUST_STATE_GENERATION, Category, Proposal
 
 Path = tuple[str | int, ...]
 # Shares are entered by hand as decimals; allow rounding such as 0.33 * 3.
@@ -88,6 +88,30 @@ def pack_problems(pack: CriteriaPack) -> list[Problem]:
                         "write one description per level of the pack's scale",
                     )
                 )
+    for i, criterion in enumerate(pack.criteria):
+        for j, indicator in enumerate(criterion.indicators):
+            if (
+                indicator.acceptable_level is not None
+                and indicator.acceptable_level > pack.scale.maximum
+            ):
+                problems.append(
+                    Problem(
+                        ("criteria", i, "indicators", j, "acceptable_level"),
+                        f"acceptable_level {indicator.acceptable_level} is above the scale's "
+                        f"top level {pack.scale.maximum}",
+                    )
+                )
+    if (
+        pack.policy.acceptable_level is not None
+        and pack.policy.acceptable_level > pack.scale.maximum
+    ):
+        problems.append(
+            Problem(
+                ("policy", "acceptable_level"),
+                f"acceptable_level {pack.policy.acceptable_level} is above the scale's top level "
+                f"{pack.scale.maximum}",
+            )
+        )
     problems += _gate_reference_problems(pack)
     return problems
 
@@ -140,6 +164,8 @@ def proposal_problems(proposal: Proposal, pack: CriteriaPack | None = None) -> l
                 )
             )
     evidence_ids = [e.id for e in proposal.evidence]
+    problems += _automation_problems(proposal)
+    problems += _benefits_problems(proposal, evidence_ids)
     for i, assessment in enumerate(proposal.assessments):
         for indicator_id, answer in assessment.scores.items():
             for k, ref in enumerate(answer.evidence):
@@ -154,6 +180,64 @@ def proposal_problems(proposal: Proposal, pack: CriteriaPack | None = None) -> l
     if pack is not None:
         problems += _score_problems(proposal, pack)
     return problems
+
+
+def _automation_problems(proposal: Proposal) -> Iterator[Problem]:
+    automation = proposal.automation
+    if proposal.category in MUST_STATE_GENERATION and automation.generates_answers is None:
+        yield Problem(
+            ("category",),
+            f"a {proposal.category.value} must say whether it composes its own answers",
+            "add 'automation: {generates_answers: true}' if a language model writes its replies, "
+            "or false if it only uses fixed, approved answers",
+        )
+    if proposal.category is Category.GENERATIVE_ASSISTANT and automation.generates_answers is False:
+        yield Problem(
+            ("automation", "generates_answers"),
+            "a generative-assistant composes its own answers by definition",
+            "use the category chatbot (or voicebot, ivr) for fixed answers",
+        )
+
+
+def _benefits_problems(proposal: Proposal, evidence_ids: list[str]) -> Iterator[Problem]:
+    motive = proposal.motive
+    valued = [i for i, o in enumerate(motive.objectives) if o.value is not None]
+    weighed = [i for i, o in enumerate(motive.objectives) if o.weight is not None]
+    for i, objective in enumerate(motive.objectives):
+        if objective.value is not None and objective.weight is not None:
+            yield Problem(
+                ("motive", "objectives", i, "weight"),
+                "an objective states both a value and a weight",
+                "give its annual value, or its weight, not both",
+            )
+    if valued and weighed:
+        yield Problem(
+            ("motive", "objectives", weighed[0], "weight"),
+            "some objectives state a money value and others a weight, which cannot be compared",
+            "state every objective's annual value, or every objective's weight",
+        )
+    if valued and motive.currency is None:
+        yield Problem(
+            ("motive", "objectives", valued[0], "value"),
+            "objectives state money values but the motive names no currency",
+            "add 'currency: EUR' (or another ISO 4217 code) under 'motive:'",
+        )
+    cited = [
+        (("motive", "objectives", i, "evidence", k), ref)
+        for i, o in enumerate(motive.objectives)
+        for k, ref in enumerate(o.evidence)
+    ] + [
+        (("motive", "success_metrics", i, "evidence", k), ref)
+        for i, m in enumerate(motive.success_metrics)
+        for k, ref in enumerate(m.evidence)
+    ]
+    for path, ref in cited:
+        if ref not in evidence_ids:
+            yield Problem(
+                path,
+                f"cites evidence {ref!r}, which the proposal does not list",
+                suggest(ref, evidence_ids) or "add it under 'evidence:'",
+            )
 
 
 def _score_problems(proposal: Proposal, pack: CriteriaPack) -> Iterator[Problem]:
@@ -180,7 +264,15 @@ def _score_problems(proposal: Proposal, pack: CriteriaPack) -> Iterator[Problem]
                 yield Problem(
                     (*path, "score"),
                     f"indicator {indicator_id!r} does not allow 'n/a'",
-                    f"score it 0-{pack.scale.maximum}, or leave it out to record a gap",
+                    f"score it 0-{pack.scale.maximum}, or leave it out to record a gap "
+                    "(a gap counts as level 0)",
+                )
+            elif answer.score == "unchanged" and not indicator.allow_unchanged:
+                yield Problem(
+                    (*path, "score"),
+                    f"indicator {indicator_id!r} cannot be 'unchanged': the technology brings "
+                    "its own level of it",
+                    f"score it 0-{pack.scale.maximum}",
                 )
             elif isinstance(answer.score, int) and answer.score > pack.scale.maximum:
                 yield Problem(

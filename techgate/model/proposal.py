@@ -8,14 +8,14 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 if TYPE_CHECKING:
     from pydantic import GetJsonSchemaHandler
     from pydantic.json_schema import JsonSchemaValue
     from pydantic_core import CoreSchema
 
-from techgate.model._base import Frozen, Identifier, LongText, Share, Text
+from techgate.model._base import Frozen, Identifier, LongText, Share, Text, Weight
 
 
 class Category(StrEnum):
@@ -29,7 +29,38 @@ class Category(StrEnum):
     CRM = "crm"
     CALLBACK = "callback"
     WORKFORCE = "workforce"
+    GENERATIVE_ASSISTANT = "generative-assistant"
+    AGENT_ASSIST = "agent-assist"
     OTHER = "other"
+
+
+class Trait(StrEnum):
+    """What a proposal does, as a pack's applicability rules see it.
+
+    Traits come from the category and the 'automation' facts (see
+    Proposal.traits), so packs can say what applies to what as data.
+    """
+
+    CUSTOMER_FACING = "customer-facing"
+    GENERATIVE = "generative"
+    HUMAN_REVIEWED = "human-reviewed"
+
+
+# Categories that put automation between the customer and the organisation.
+FRONT_CATEGORIES = frozenset(
+    {
+        Category.CHATBOT,
+        Category.IVR,
+        Category.VOICEBOT,
+        Category.SELF_SERVICE,
+        Category.GENERATIVE_ASSISTANT,
+    }
+)
+# Conversational categories that may or may not compose their own answers:
+# they must say which, because the answer decides which safeguards apply.
+MUST_STATE_GENERATION = frozenset(
+    {Category.CHATBOT, Category.IVR, Category.VOICEBOT, Category.SELF_SERVICE}
+)
 
 
 class ObjectiveKind(StrEnum):
@@ -71,6 +102,7 @@ class StakeholderGroup(StrEnum):
 
     STAFF = "staff"
     CUSTOMERS = "customers"
+    EMPLOYEE_REPRESENTATIVES = "employee-representatives"
 
 
 class ConsultationMethod(StrEnum):
@@ -94,31 +126,56 @@ class EvidenceKind(StrEnum):
     PRODUCTION_DATA = "production-data"
 
 
-class Objective(Frozen):
-    """Something the proposal sets out to achieve."""
+Amount = Annotated[float, Field(ge=0, le=1e13)]
+Figure = Annotated[float, Field(ge=-1e13, le=1e13)]
+
+
+class _Measured(Frozen):
+    """Where a benefit or metric starts, where it should get to, and what was seen."""
+
+    unit: Annotated[str, StringConstraints(max_length=200)] = ""
+    """Unit of baseline, target and measured, such as 'minutes' or '% resolved'."""
+    baseline: Figure | None = None
+    """The value today, before the change."""
+    measured: Figure | None = None
+    """The value measured so far with the technology in use (a pilot or production)."""
+    evidence: tuple[Identifier, ...] = ()
+    """Ids of the evidence items behind the value and the measurement."""
+
+
+class Objective(_Measured):
+    """Something the proposal sets out to achieve, and what it is worth."""
 
     text: Text
     """The objective in a sentence."""
     kind: ObjectiveKind
     """Whom it serves first: service, efficiency, compliance, insight or revenue."""
+    value: Amount | None = None
+    """Its share of the benefits case as an annual value in the motive's currency."""
+    weight: Weight | None = None
+    """Its share of the benefits case as a relative weight, when no money value fits."""
     expected_effect: LongText = ""
-    """The change expected, ideally with a number."""
+    """The change expected, in words."""
+    target: Figure | None = None
+    """The value the objective aims for, in its unit."""
 
 
-class SuccessMetric(Frozen):
+class SuccessMetric(_Measured):
     """How success will be measured after adoption."""
 
     name: Text
     """Name of the metric, such as 'customer effort score'."""
     kind: MetricKind
     """Whose experience it measures: customer, employee or organisation."""
-    target: LongText = ""
-    """The target value, if one is set."""
+    target: Figure | LongText | None = None
+    """The target value: a number in the metric's unit, or words."""
 
 
 class Motive(Frozen):
-    """Why the organisation wants the technology."""
+    """Why the organisation wants the technology, and the benefits case behind it."""
 
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    """ISO 4217 code of the objectives' annual values, such as EUR; needed when any has a value."""
     objectives: tuple[Objective, ...] = ()
     """What the proposal sets out to achieve."""
     success_metrics: tuple[SuccessMetric, ...] = ()
@@ -168,17 +225,102 @@ class HumanEscalation(Frozen):
     """What hands the customer to a person (asking for one, a complaint, a failed attempt ...)."""
 
 
+class HumanRoute(Frozen):
+    """The people who answer what the automation cannot, after the change."""
+
+    staffed_hours_per_week: Annotated[float, Field(ge=0, le=1e7)]
+    """Agent hours per week that stay on this work."""
+    contacts_per_hour: Annotated[float, Field(gt=0, le=1000)]
+    """Contacts one agent handles in an hour, as measured today."""
+    demand_per_week: Annotated[float, Field(ge=0, le=1e9)]
+    """Contacts per week expected to need a person once the automation is live."""
+    agents: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    """Agents on the route, for the reader; capacity comes from the hours."""
+
+
+class Workforce(Frozen):
+    """What the proposal does to the people who serve customers today."""
+
+    roles_removed: Annotated[float, Field(ge=0, le=1e6)]
+    """Posts (full-time equivalents) removed because of the proposal; 0 if none."""
+    roles_frozen: Annotated[float, Field(ge=0, le=1e6)] = 0
+    """Posts left unfilled under a hiring freeze tied to the proposal."""
+    roles_redeployed: Annotated[float, Field(ge=0, le=1e6)] = 0
+    """Posts moved to other work, such as complex or vulnerable customers' contacts."""
+    remaining_route: HumanRoute | None = None
+    """The human route that remains: its capacity against the demand left for people."""
+    note: LongText = ""
+    """Anything else about the workforce impact."""
+
+
+class Automation(Frozen):
+    """How the technology produces what customers or agents see."""
+
+    generates_answers: bool | None = None
+    """Whether it composes its own wording (a language model) rather than using fixed answers.
+
+    Must be stated for chatbots, IVR, voicebots and self-service.
+    """
+    human_reviews_output: bool | None = None
+    """Whether a person checks every output before it reaches a customer (agent assist)."""
+    knowledge_source: LongText = ""
+    """Where its answers come from, such as 'policy library v12, owned by Customer Policy'."""
+
+
+class AtLeast(Frozen):
+    """A count known only as a lower bound."""
+
+    at_least: Annotated[int, Field(ge=0, le=10_000_000)]
+    """The smallest the count can be."""
+
+
+Count = Annotated[int, Field(ge=0, le=10_000_000)] | AtLeast
+
+
+def count_of(value: int | AtLeast) -> int:
+    """The number a count stands for; a lower bound counts as that bound."""
+    return value.at_least if isinstance(value, AtLeast) else value
+
+
+class Feedback(Frozen):
+    """What the people in a pilot said."""
+
+    respondents: Count
+    """How many gave feedback: a number, or {at_least: N}."""
+    favourable_share: Share | None = None
+    """Share of respondents in favour, 0-1; unset when only comments were gathered."""
+    findings: LongText = ""
+    """What they said, in brief."""
+
+
+class Pilot(Frozen):
+    """A trial of the technology with real staff or customers."""
+
+    end: dt.date
+    """When the pilot ended (or the date of the figures, if it still runs)."""
+    weeks: Annotated[int, Field(ge=0, le=520)] | None = None
+    """How long it ran."""
+    staff_users: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    """Staff who used it in their daily work."""
+    staff_feedback: Feedback | None = None
+    """Feedback gathered from those staff; counts as staff input."""
+    customer_feedback: Feedback | None = None
+    """Feedback gathered from customers served in the pilot; counts as customer input."""
+    description: LongText = ""
+    """Where and how it ran."""
+
+
 class Consultation(Frozen):
-    """One consultation of staff or customers about the proposal."""
+    """One consultation of staff, customers or employee representatives."""
 
     group: StakeholderGroup
-    """Who was consulted: staff or customers."""
+    """Who was consulted: staff, customers or employee-representatives (a union, a council)."""
     method: ConsultationMethod
     """How they were consulted."""
-    participants: Annotated[int, Field(ge=0, le=10_000_000)]
-    """How many people took part."""
+    participants: Count
+    """How many people took part: a number, or {at_least: N} when only a lower bound is known."""
     favourable_share: Share | None = None
-    """Share of participants in favour, 0-1; leave unset when opinion was not asked."""
+    """Share of participants in favour, 0-1; unset when no opinion was recorded."""
     date: dt.date
     """When the consultation ended."""
     findings: LongText = ""
@@ -201,13 +343,15 @@ class Evidence(Frozen):
 
 
 NotApplicable = Literal["n/a"]
+Unchanged = Literal["unchanged"]
 
 
 class IndicatorScore(Frozen):
     """An assessor's answer to one indicator."""
 
-    score: Annotated[int, Field(ge=0, le=10)] | NotApplicable
-    """A level of the pack's scale, or 'n/a' where the pack allows it."""
+    score: Annotated[int, Field(ge=0, le=10)] | NotApplicable | Unchanged
+    """A level of the scale; 'n/a' where the pack allows it; 'unchanged' when the
+    technology leaves this quality as it is today."""
     evidence: tuple[Identifier, ...] = ()
     """Ids of the evidence items that support the score."""
     note: LongText = ""
@@ -224,10 +368,13 @@ class IndicatorScore(Frozen):
         definition.clear()
         definition.update(
             {
-                "description": "A score (0-10 or 'n/a'), or a mapping of score, evidence, note.",
+                "description": (
+                    "A score (0-10, 'n/a' or 'unchanged'), or a mapping of score, evidence, note."
+                ),
                 "anyOf": [
                     {"type": "integer", "minimum": 0, "maximum": 10},
                     {"const": "n/a"},
+                    {"const": "unchanged"},
                     full_form,
                 ],
             }
@@ -287,12 +434,23 @@ class Proposal(Frozen):
     """The kinds of contact it will handle."""
     human_escalation: HumanEscalation | None = None
     """How customers reach a person from it."""
+    automation: Automation = Automation()
+    """Whether it composes its own answers and whether a person checks them."""
+    workforce: Workforce | None = None
+    """Roles removed, frozen or redeployed, and the human route that remains."""
     stakeholder_input: tuple[Consultation, ...] = ()
-    """Consultations of staff and customers."""
+    """Consultations of staff, customers and employee representatives."""
+    pilot: Pilot | None = None
+    """A trial with real staff or customers; feedback gathered in it counts as their input."""
     evidence: tuple[Evidence, ...] = ()
     """Evidence that assessors cite."""
     assessments: tuple[Assessment, ...] = ()
     """Assessors' scores, one entry per assessor."""
+
+    @property
+    def traits(self) -> frozenset[Trait]:
+        """The traits a pack's applicability rules see, from category and automation facts."""
+        return proposal_traits(self.category, self.automation)
 
     @cached_property
     def sha256(self) -> str:
@@ -312,3 +470,27 @@ class Proposal(Frozen):
             }
         )
         return hashlib.sha256(canonical.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def proposal_traits(category: Category, automation: Automation) -> frozenset[Trait]:
+    """Traits of a proposal: what it is (category) refined by what it does (automation).
+
+    A stated fact wins over the category's default; an agent-assist tool is
+    generative and human-reviewed unless stated otherwise, and a tool whose
+    every output a person checks does not face customers on its own.
+    """
+    generative = automation.generates_answers
+    if generative is None:
+        generative = category in (Category.GENERATIVE_ASSISTANT, Category.AGENT_ASSIST)
+    reviewed = automation.human_reviews_output
+    if reviewed is None:
+        reviewed = category is Category.AGENT_ASSIST
+    facing = not reviewed and (category in FRONT_CATEGORIES or category is Category.AGENT_ASSIST)
+    traits = set()
+    if facing:
+        traits.add(Trait.CUSTOMER_FACING)
+    if generative:
+        traits.add(Trait.GENERATIVE)
+    if reviewed:
+        traits.add(Trait.HUMAN_REVIEWED)
+    return frozenset(traits)

@@ -6,7 +6,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from techgate.model.criteria import CriteriaPack
+from techgate.model.criteria import CriteriaPack, HumanEscalationGate
 
 
 def pack_view(pack: CriteriaPack) -> RenderableType:
@@ -37,6 +37,11 @@ def pack_view(pack: CriteriaPack) -> RenderableType:
                 f"computed from {indicator.derived.value}" if indicator.derived else "",
                 "evidence required" if indicator.evidence_required else "",
                 "n/a allowed" if indicator.allow_na else "",
+                "" if indicator.allow_unchanged or indicator.derived else "never unchanged",
+                f"applies to {indicator.applies_to.describe()}" if indicator.applies_to else "",
+                ", ".join(
+                    f"weight {w:g} when {t.value}" for t, w in indicator.trait_weights.items()
+                ),
             ]
             criteria.add_row(
                 Text(f"  {indicator.id}"),
@@ -50,14 +55,16 @@ def pack_view(pack: CriteriaPack) -> RenderableType:
         gates.add_column(column, overflow="fold")
     for gate in pack.gates:
         rule = gate.model_dump(
-            mode="json", exclude_none=True, exclude={"id", "title", "kind", "severity", "condition"}
+            mode="json",
+            exclude_none=True,
+            exclude={"id", "title", "kind", "severity", "condition", "applies_to"},
         )
-        gates.add_row(
-            Text(gate.id),
-            gate.kind,
-            gate.severity.value,
-            Text(", ".join(f"{k}={_value(v)}" for k, v in rule.items())),
-        )
+        words = [f"{k}={_value(v)}" for k, v in rule.items() if v != []]
+        if gate.applies_to is not None:
+            words.append(f"applies to {gate.applies_to.describe()}")
+        elif isinstance(gate, HumanEscalationGate) and not gate.categories:
+            words.append("applies to customer-facing")
+        gates.add_row(Text(gate.id), gate.kind, gate.severity.value, Text(", ".join(words)))
 
     policy = pack.policy
     footer = Text(
@@ -65,7 +72,9 @@ def pack_view(pack: CriteriaPack) -> RenderableType:
         f"{policy.conditional_threshold:g}, else no-go; a go also needs confidence ≥ "
         f"{policy.min_confidence:g} and coverage ≥ {policy.min_coverage:.0%}. Assessors are "
         f"combined by {policy.aggregation.value}; a spread of {policy.disagreement_spread} levels "
-        "is flagged as disagreement."
+        f"is flagged as disagreement. Level {pack.acceptable_level} is acceptable: above it an "
+        "indicator argues for adoption, below it against. Unassessed indicators count as level "
+        f"0; {policy.benefits_weight:.0%} of confidence rests on the benefits case."
     )
     return Group(header, criteria, gates, footer)
 

@@ -93,6 +93,12 @@ def test_case(case: dict[str, Any], contact_centre: CriteriaPack, tmp_path: Path
         assert indicators[indicator_id].score == score
     for indicator_id in expect.get("not_applicable", []):
         assert indicators[indicator_id].status.value == "not-applicable"
+    if "unchanged" in expect:
+        assert set(record.unchanged) == set(expect["unchanged"])
+        # Unchanged indicators are never reasons for or against.
+        assert not {r.ref for r in record.reasons} & set(expect["unchanged"])
+    if "lenient_gates" in expect:
+        assert {g.id for g in record.gates if g.lenient} == set(expect["lenient_gates"])
     not_applicable_gates = {g.id for g in record.gates if g.status.value == "not-applicable"}
     assert set(expect.get("not_applicable_gates", [])) <= not_applicable_gates
     # Whatever the case, these always hold.

@@ -22,6 +22,10 @@ EXAMPLE_DECISIONS = {
     "ivr-speech-recognition": "no-go",
     "speech-analytics-savings": "conditional",
     "self-service-portal-panel": "conditional",
+    "generative-assistant-grounded": "conditional",
+    "voicebot-projected-savings": "no-go",
+    "agent-assist-drafts": "go",
+    "sms-reminders-unchanged": "go",
 }
 
 

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLE_DECISIONS, EXAMPLES
+from conftest import EXAMPLE_DECISIONS, EXAMPLES, read_yaml
 from pypdf import PdfReader
 
+import techgate
 from techgate.cli import cli
 from techgate.model import Evaluation
+from techgate.render import OutputFormat, render
 from techgate.render.documents import DocumentFormat, render_document
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -86,9 +88,10 @@ def test_charts_carry_alternative_text_and_tables_header_cells(pdfs: dict[str, b
     root: Any = PdfReader(io.BytesIO(pdfs["crm-consolidation"])).trailer["/Root"]
     elements = structure_elements(root["/StructTreeRoot"], [])
     figures = [e for e in elements if e.get("/S") == "/Figure"]
-    assert len(figures) == 2
+    assert len(figures) == 3
     assert str(figures[0]["/Alt"]).startswith("Criterion scores out of 100: Reliability")
     assert str(figures[1]["/Alt"]).startswith("Points each criterion adds")
+    assert str(figures[2]["/Alt"]).startswith("Claimed and measured benefits a year: Customers")
     assert any(e.get("/S") == "/TH" for e in elements)
 
 
@@ -248,3 +251,167 @@ def test_batch_flags_two_inputs_with_one_id(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "is also used by" in result.stderr
+
+
+# The new content of record layout 2, in every format.
+
+
+def outputs(record: Evaluation) -> dict[str, str]:
+    """The record as terminal text, Markdown and HTML."""
+    return {
+        "text": render(record, OutputFormat.TEXT, width=120),
+        "md": render_document(record, DocumentFormat.MARKDOWN).decode(),
+        "html": render_document(record, DocumentFormat.HTML).decode(),
+    }
+
+
+def test_benefits_show_claimed_against_measured(records: dict[str, Evaluation]) -> None:
+    shown = outputs(records["speech-analytics-savings"])
+    assert (
+        "| Reduce headcount by twelve posts | efficiency | EUR 420,000 | 42% | **measured** | "
+        "EUR 280,000 | 67% |" in shown["md"]
+    )
+    assert (
+        "| Identify upsell moments | revenue | EUR 150,000 | 15% | claimed (estimate) | "
+        "not measured | — |" in shown["md"]
+    )
+    assert '<td><strong>measured</strong></td><td class="num">280,000</td>' in shown["html"]
+    assert 'claimed (estimate)</td><td class="num">not measured</td>' in shown["html"]
+    assert "Claimed and measured benefits a year: Cut average handle time" in shown["html"]
+    assert "Benefits case (EUR a year): claimed and measured" in shown["text"]
+    text_row = next(line for line in shown["text"].splitlines() if "Reduce headcount" in line)
+    assert "420,000" in text_row and "MEASURED" in text_row and "280,000" in text_row
+    for output in shown.values():
+        assert "51% of the case is measured here" in output
+        assert "37,400" in output and "36,000" in output  # workforce: capacity against demand
+
+
+def test_knife_edge_and_what_would_flip_it_lead_the_report(
+    records: dict[str, Evaluation], pdfs: dict[str, bytes]
+) -> None:
+    record = records["crm-consolidation"]
+    assert record.margin.knife_edge
+    shown = outputs(record)
+    assert "> **Knife-edge:** one level on one indicator" in shown["md"]
+    assert shown["md"].index("Knife-edge") < shown["md"].index("## Why")
+    assert "  - Privacy one level down (2 to 1) → NO-GO" in shown["md"]
+    cover = shown["html"][: shown["html"].index('<section class="summary">')]
+    assert "<strong>Knife-edge:</strong>" in cover and "Privacy one level down (2 to 1)" in cover
+    assert "gate &#39;Staff and customers consulted&#39;; the score (67.38)" in cover
+    assert shown["text"].index("KNIFE-EDGE") < shown["text"].index("Failed gates")
+    assert "→ NO-GO if Security one level down (2 to 1)" in shown["text"]
+    first_page = PdfReader(io.BytesIO(pdfs["crm-consolidation"])).pages[0].extract_text()
+    assert "Knife-edge" in first_page and "How close the decision is" in first_page
+    calm = outputs(records["callback-queue"])
+    assert "Knife-edge" not in calm["md"] and "KNIFE-EDGE" not in calm["text"]
+
+
+def test_automation_findings_show_trait_indicators_and_gates(
+    records: dict[str, Evaluation],
+) -> None:
+    shown = outputs(records["chatbot-no-human"])
+    assert (
+        "| Indicator: Says it is a machine | 2/4 | Adequate: Stated at the start only. |"
+        in (shown["md"])
+    )
+    assert "| Gate: A person can be reached | failed |" in shown["md"]
+    assert "<td>Gate: A person can be reached</td><td>FAILED</td>" in shown["html"]
+    assert "Traits: customer-facing." in shown["text"]
+    assert "Gate: A person is close at hand" in shown["text"]
+
+
+@pytest.fixture(scope="module")
+def tailored(tmp_path_factory: pytest.TempPathFactory) -> Evaluation:
+    """A generative chatbot judged by a pack that is lenient about the route to a person.
+
+    It leaves the route out, answers 'unchanged' on privacy, leaves readiness
+    unassessed and heard at least six employee representatives.
+    """
+    folder = tmp_path_factory.mktemp("pack")
+    (folder / "lenient.yaml").write_text(
+        "id: lenient-centre\ntitle: Lenient contact centre\nversion: '1.0.0'\n"
+        "extends: contact-centre\ngates:\n  - id: human-route\n    kind: human-escalation\n"
+        "    title: A person can be reached\n    severity: no-go\n    on_missing: conditional\n"
+        "    condition: Give customers a way to reach a person.\n"
+    )
+    data = read_yaml(EXAMPLES / "chatbot-no-human.yaml")
+    del data["human_escalation"]
+    data["automation"] = {"generates_answers": True, "knowledge_source": "Renewal policy v3"}
+    scores = data["assessments"][0]["scores"]
+    scores["privacy"] = "unchanged"
+    del scores["readiness"]
+    data["stakeholder_input"].append(
+        {
+            "group": "employee-representatives",
+            "method": "workshop",
+            "participants": {"at_least": 6},
+            "date": "2026-08-02",
+        }
+    )
+    pack = techgate.load_criteria(folder / "lenient.yaml")
+    return techgate.evaluate(techgate.load_proposal(data), pack)
+
+
+def test_a_lenient_gate_is_flagged_in_every_format(tailored: Evaluation) -> None:
+    gate = next(g for g in tailored.gates if g.id == "human-route")
+    assert gate.lenient and gate.missing_facts
+    shown = outputs(tailored)
+    assert "LENIENT: the pack judges gate 'A person can be reached' more lightly" in (
+        " ".join(shown["text"].split())
+    )
+    assert "CONDITIONAL (LENIENT)" in shown["text"]
+    assert "> **Lenient:** the pack judges 'A person can be reached' more lightly" in shown["md"]
+    assert "| A person can be reached | failed **(LENIENT)** | conditional |" in shown["md"]
+    assert (
+        "Not stated: the route to a person (human\\_escalation) (the pack is lenient here)"
+        in (shown["md"])
+    )
+    cover = shown["html"][: shown["html"].index('<section class="summary">')]
+    assert '<th scope="row">Lenient gates</th>' in cover
+    assert '<td>FAILED<br><strong class="flag">LENIENT</strong></td>' in shown["html"]
+    pdf = render_document(tailored, DocumentFormat.PDF)
+    assert "Lenient" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_unchanged_is_shown_as_unchanged_and_never_as_a_reason(tailored: Evaluation) -> None:
+    assert tailored.unchanged == ("privacy",)
+    assert all(reason.ref != "privacy" for reason in tailored.reasons)
+    shown = outputs(tailored)
+    assert "Unchanged (covered, not in the score): Privacy — unchanged" in shown["text"]
+    reasons = shown["text"].split("Reasons that weighed most")[1].split("Criteria")[0]
+    assert "Privacy" not in reasons
+    assert "| Privacy | — | 2 | unchanged | — | — |" in shown["md"]
+    assert "## Unchanged: covered, but not in the score\n\n- Privacy: unchanged" in shown["md"]
+    assert "Privacy" not in shown["md"].split("## Why")[1].split("## How close")[0]
+    assert "<td>Privacy</td>" in shown["html"]
+    assert "<li>Privacy: unchanged, the technology leaves it as it is.</li>" in shown["html"]
+    assert "Tom Becker: unchanged" in shown["html"]
+    summary = shown["html"].split('<ol class="reasons">')[1].split("</ol>")[0]
+    assert "Privacy" not in summary
+
+
+def test_gaps_count_at_level_0_and_generative_safeguards_are_grouped(
+    tailored: Evaluation,
+) -> None:
+    assert "generative" in tailored.analyses.automation.traits
+    shown = outputs(tailored)
+    assert (
+        "| People, process and training | 0 | 2 | gap: not assessed, counted at level 0 |"
+        in (shown["md"])
+    )
+    assert "Gaps (not assessed, counted at level 0)" in shown["text"]
+    assert "<strong>Not assessed, counted at level 0</strong>" in shown["html"]
+    assert "| Indicator: Answers grounded in an authoritative source | 0/4 (gap) |" in shown["md"]
+    assert "| Gate: Generated answers come from an authoritative source | failed |" in shown["md"]
+    assert (
+        "<td>Gate: Generated answers come from an authoritative source</td><td>FAILED"
+        in (shown["html"])
+    )
+
+
+def test_third_stakeholder_group_and_lower_bound_counts(tailored: Evaluation) -> None:
+    shown = outputs(tailored)
+    assert "| employee representatives | at least 6 | 0 | not recorded |" in shown["md"]
+    assert "<tr><td>employee representatives</td><td>at least 6</td>" in shown["html"]
+    row = next(line for line in shown["text"].splitlines() if "at least 6" in line)
+    assert "employee" in row

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import baseline
 from pypdf import PdfReader
+from rich.console import Console
 from weasyprint import HTML
 
 import techgate
@@ -20,6 +21,7 @@ from techgate.render import pdf as pdf_module
 from techgate.render.charts import radar_chart
 from techgate.render.documents import DocumentFormat, render_document
 from techgate.render.pdf import TemplateOnlyFetcher
+from techgate.render.text import text_view
 from techgate.resources import data_dir
 
 IMG = '<img src="file:///etc/passwd">'
@@ -55,6 +57,36 @@ def test_markdown_escapes_every_proposal_text(contact_centre: CriteriaPack) -> N
     assert "&lt;img src=" in markdown
     assert "[link](" not in markdown and "\\[link\\]" in markdown
     assert "| pipe |" not in markdown
+
+
+def hostile_new_fields(pack: CriteriaPack) -> Any:
+    """Proposal text in the fields record layout 2 reports: benefits, workforce, automation."""
+    data = baseline()
+    data["category"] = "chatbot"
+    data["automation"] = {"generates_answers": True, "knowledge_source": HOSTILE}
+    data["motive"]["objectives"][2]["text"] = HOSTILE
+    data["motive"]["success_metrics"][0].update(
+        {"name": f"Metric {IMG} [bold]x[/bold]", "measured": 3, "evidence": ["prod"]}
+    )
+    data["workforce"] = {"roles_removed": 2, "note": HOSTILE}
+    data["stakeholder_input"][0]["participants"] = {"at_least": 40}
+    data["assessments"][0]["scores"]["privacy"] = {"score": "unchanged", "note": HOSTILE}
+    return techgate.evaluate(techgate.load_proposal(data), pack)
+
+
+def test_new_fields_are_escaped_in_html_and_markdown(contact_centre: CriteriaPack) -> None:
+    record = hostile_new_fields(contact_centre)
+    assert record.analyses.benefits.lines[2].objective == HOSTILE
+    assert record.analyses.benefits.metrics_measured == (f"Metric {IMG} [bold]x[/bold]",)
+    html = render_document(record, DocumentFormat.HTML).decode()
+    assert "<img" not in html and 'rel="attachment"' not in html and "<style>body" not in html
+    assert ">49<" not in html
+    # In the benefits table, the benefits chart and the metrics measured.
+    assert html.count("&lt;img src=&#34;file:///etc/passwd&#34;&gt;") >= 3
+    markdown = render_document(record, DocumentFormat.MARKDOWN).decode()
+    assert "<img" not in markdown and "<link" not in markdown and "<style" not in markdown
+    assert "[link](" not in markdown and "| pipe |" not in markdown
+    assert "\\[link\\](http://127.0.0.1:9) \\| pipe \\| \\*\\*bold\\*\\*" in markdown
 
 
 def test_pdf_shows_injected_markup_as_text_and_fetches_nothing(
@@ -171,3 +203,15 @@ def test_user_templates_are_sandboxed(tmp_path: Path, template: str) -> None:
     assert result.exit_code == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_terminal_view_never_reads_proposal_text_as_rich_markup(
+    contact_centre: CriteriaPack,
+) -> None:
+    # The CLI prints with a console that reads markup in plain strings.
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=400, color_system=None, highlight=False)
+    console.print(text_view(hostile_new_fields(contact_centre)))
+    out = buffer.getvalue()
+    assert "[link](http://127.0.0.1:9) | pipe | **bold**" in out  # objective text
+    assert f"Metric {IMG} [bold]x[/bold]" in out  # benefits summary, as a table caption

@@ -12,7 +12,7 @@ import textwrap
 
 from markupsafe import Markup, escape
 
-from techgate.model.evaluation import CriterionResult
+from techgate.model.evaluation import BenefitsCase, CriterionResult
 
 INK = "#1a1a1a"
 GRID = "#b8b8b8"
@@ -123,6 +123,70 @@ def contribution_chart(criteria: tuple[CriterionResult, ...], width: int = 460) 
     parts.append(
         f'<text x="{label_width}" y="{height - 4}" font-size="8" fill="{INK}">'
         "dark: points earned; pale: points the criterion can give</text>"
+    )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every value above is escaped or numeric
+
+
+def benefits_chart(benefits: BenefitsCase, width: int = 520) -> Markup:
+    """Each objective's claimed annual value (pale) and the part measured here (dark).
+
+    Empty when no objective states a value: weights alone have no size to draw.
+    """
+    lines = [line for line in benefits.lines if line.value is not None]
+    if not lines:
+        return Markup("")
+    row, label_width, top, text_room = 30, 190, 8, 130
+    height = top + row * len(lines) + 20
+    most = max(line.value or 0.0 for line in lines) or 1.0
+    scale = (width - label_width - text_room) / most
+    unit = f"{benefits.currency} " if benefits.currency else ""
+
+    def amount(value: float | None) -> str:
+        return "not measured" if value is None else f"{value:,.0f}"
+
+    summary = "; ".join(
+        f"{line.objective}: {unit}{amount(line.value)} claimed, "
+        f"{amount(line.measured_value)} measured"
+        for line in lines
+    )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart benefits" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
+        f"<title>{escape('Claimed and measured benefits a year: ' + summary)}</title>",
+    ]
+    for index, line in enumerate(lines):
+        y = top + index * row
+        wrapped = textwrap.wrap(line.objective, 34) or [""]
+        label = wrapped[:2]
+        if len(wrapped) > 2:
+            label[1] = label[1][:32] + "…"
+        first_y = y + 14 - 6 * (len(label) - 1)
+        spans = "".join(
+            f'<tspan x="{label_width - 6}" y="{_n(first_y + 12 * n)}">{escape(text)}</tspan>'
+            for n, text in enumerate(label)
+        )
+        parts.append(f'<text text-anchor="end" font-size="9" fill="{INK}">{spans}</text>')
+        claimed = (line.value or 0.0) * scale
+        measured = (line.measured_value or 0.0) * scale
+        parts.append(
+            f'<rect x="{label_width}" y="{_n(y + 3)}" width="{_n(claimed)}" '
+            f'height="15" fill="{PALE}" stroke="{FILL}" stroke-width="0.6"/>'
+        )
+        if measured:
+            parts.append(
+                f'<rect x="{label_width}" y="{_n(y + 3)}" width="{_n(measured)}" '
+                f'height="15" fill="{FILL}"/>'
+            )
+        parts.append(
+            f'<text x="{_n(label_width + claimed + 4)}" y="{_n(y + 14)}" font-size="9" '
+            f'fill="{INK}">{escape(amount(line.value))}'
+            f"{'' if line.measured_value is None else escape(' / ' + amount(line.measured_value))}"
+            "</text>"
+        )
+    parts.append(
+        f'<text x="{label_width}" y="{height - 4}" font-size="8" fill="{INK}">'
+        f"{escape(unit)}a year, claimed / measured. Dark: measured here; pale: claimed</text>"
     )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every value above is escaped or numeric

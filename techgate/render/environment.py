@@ -25,7 +25,7 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from techgate.model.evaluation import Evaluation, Reason
+from techgate.model.evaluation import Evaluation, GateResult, IndicatorResult, Reason
 from techgate.render.formats import Paper
 from techgate.resources import data_dir
 
@@ -42,6 +42,14 @@ def escape_markdown(value: Any) -> str:
     return " ".join(text.split())
 
 
+# What a policy cap means, for readers who do not know the policy's field names.
+CAP_WORDS = {
+    "min_confidence": "confidence below the minimum for a go",
+    "min_coverage": "coverage below the minimum for a go",
+    "evidence_required": "scores without the evidence the pack requires",
+}
+
+
 @dataclass(frozen=True)
 class ReportContext:
     """Everything a report template may use; templates get it as 'ctx'."""
@@ -51,17 +59,58 @@ class ReportContext:
     paper: Paper
     radar_chart: Markup
     contribution_chart: Markup
+    benefits_chart: Markup
+    binding: tuple[str, ...]
+    """What holds the decision where it is, in words."""
+    lenient: tuple[GateResult, ...]
+    """Gates the pack lets off more lightly than the worst honest answer."""
+    unchanged: tuple[IndicatorResult, ...]
+    """Indicators the technology leaves as they are (not in the score)."""
+    trait_indicators: tuple[IndicatorResult, ...]
+    """Indicators that apply only because of the proposal's traits."""
+    trait_gates: tuple[GateResult, ...]
+    """Gates that apply only because of the proposal's traits."""
 
 
 def report_context(
     evaluation: Evaluation, paper: Paper = "a4", *, charts: bool = False, top: int = 3
 ) -> ReportContext:
-    radar, bars = Markup(""), Markup("")
+    radar, bars, benefits = Markup(""), Markup(""), Markup("")
     if charts:
-        from techgate.render.charts import contribution_chart, radar_chart
+        from techgate.render.charts import benefits_chart, contribution_chart, radar_chart
 
         radar, bars = radar_chart(evaluation.criteria), contribution_chart(evaluation.criteria)
-    return ReportContext(evaluation, evaluation.reasons[:top], paper, radar, bars)
+        benefits = benefits_chart(evaluation.analyses.benefits)
+    indicators = {i.id: i for c in evaluation.criteria for i in c.indicators}
+    gates = {g.id: g for g in evaluation.gates}
+    automation = evaluation.analyses.automation
+    return ReportContext(
+        evaluation=evaluation,
+        top_reasons=evaluation.reasons[:top],
+        paper=paper,
+        radar_chart=radar,
+        contribution_chart=bars,
+        benefits_chart=benefits,
+        binding=binding_words(evaluation),
+        lenient=tuple(g for g in evaluation.gates if g.lenient),
+        unchanged=tuple(indicators[key] for key in evaluation.unchanged if key in indicators),
+        trait_indicators=tuple(indicators[k] for k in automation.indicators if k in indicators),
+        trait_gates=tuple(gates[k] for k in automation.gates if k in gates),
+    )
+
+
+def binding_words(evaluation: Evaluation) -> tuple[str, ...]:
+    """Each thing that holds the decision where it is, as a reader would name it."""
+    titles = {g.id: g.title for g in evaluation.gates}
+    words = []
+    for ref in evaluation.margin.binding:
+        if ref == "score":
+            words.append(f"the score ({evaluation.score:g})")
+        elif ref in titles:
+            words.append(f"gate '{titles[ref]}'")
+        else:
+            words.append(CAP_WORDS.get(ref, ref))
+    return tuple(words)
 
 
 def template_dirs(user_templates: Path | None) -> tuple[Path, ...]:
@@ -78,9 +127,18 @@ def _number(value: Any) -> str:
     return "—" if value is None else f"{float(value):g}"
 
 
+def money(value: Any, currency: str | None = None) -> str:
+    """An amount with thousands separators and its currency, or a dash when not stated."""
+    if value is None:
+        return "—"
+    amount = f"{float(value):,.0f}"
+    return f"{currency} {amount}" if currency else amount
+
+
 def _add_filters(environment: Environment) -> Environment:
-    environment.filters["pct"] = lambda value: f"{float(value):.0%}"
+    environment.filters["pct"] = lambda value: "—" if value is None else f"{float(value):.0%}"
     environment.filters["num"] = _number
+    environment.filters["money"] = money
     return environment
 
 

@@ -38,6 +38,9 @@ def pack_view(pack: CriteriaPack) -> RenderableType:
                 "evidence required" if indicator.evidence_required else "",
                 "n/a allowed" if indicator.allow_na else "",
                 "" if indicator.allow_unchanged or indicator.derived else "never unchanged",
+                ""
+                if indicator.acceptable_level is None
+                else f"acceptable at level {indicator.acceptable_level}",
                 f"applies to {indicator.applies_to.describe()}" if indicator.applies_to else "",
                 ", ".join(
                     f"weight {w:g} when {t.value}" for t, w in indicator.trait_weights.items()
@@ -57,9 +60,15 @@ def pack_view(pack: CriteriaPack) -> RenderableType:
         rule = gate.model_dump(
             mode="json",
             exclude_none=True,
-            exclude={"id", "title", "kind", "severity", "condition", "applies_to"},
+            exclude={"id", "title", "kind", "severity", "condition", "applies_to", "on_missing"},
         )
         words = [f"{k}={_value(v)}" for k, v in rule.items() if v != []]
+        if gate.on_missing is not None:
+            lenient = _RANK[gate.on_missing] < _RANK[gate.severity.value]
+            words.append(
+                f"when facts are missing: {gate.on_missing}"
+                + (" (LENIENT: less than the worst honest answer)" if lenient else "")
+            )
         if gate.applies_to is not None:
             words.append(f"applies to {gate.applies_to.describe()}")
         elif isinstance(gate, HumanEscalationGate) and not gate.categories:
@@ -77,6 +86,9 @@ def pack_view(pack: CriteriaPack) -> RenderableType:
         f"0; {policy.benefits_weight:.0%} of confidence rests on the benefits case."
     )
     return Group(header, criteria, gates, footer)
+
+
+_RANK = {"pass": 0, "conditional": 1, "no-go": 2}
 
 
 def _value(value: object) -> str:

@@ -9,7 +9,15 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from techgate.model.evaluation import Decision, Evaluation, GateStatus, IndicatorStatus
+from techgate.model.evaluation import (
+    AssessorScore,
+    Decision,
+    Evaluation,
+    GateResult,
+    GateStatus,
+    IndicatorResult,
+    IndicatorStatus,
+)
 
 # Colour is never the only signal: the decision is always spelt out too.
 DECISION_STYLE = {
@@ -18,16 +26,37 @@ DECISION_STYLE = {
     Decision.NO_GO: "bold white on red",
 }
 SHOWN_REASONS = 5
+# What a policy cap means, for readers who do not know the policy's field names.
+CAP_WORDS = {
+    "min_confidence": "confidence below the minimum for a go",
+    "min_coverage": "coverage below the minimum for a go",
+    "evidence_required": "scores without the evidence the pack requires",
+}
 
 
 def text_view(evaluation: Evaluation) -> RenderableType:
     """A rich renderable of the whole record, for a console to print."""
-    parts: list[RenderableType] = [_headline(evaluation), _facts(evaluation)]
+    parts: list[RenderableType] = [
+        _headline(evaluation),
+        _facts(evaluation),
+        _margin(evaluation),
+    ]
+    lenient = [g for g in evaluation.gates if g.lenient]
+    if lenient:
+        names = ", ".join(f"'{g.title}'" for g in lenient)
+        parts.append(
+            Text(
+                f"LENIENT: the pack judges gate {names} more lightly than the worst honest "
+                "answer to the facts the proposal leaves out.",
+                style="bold",
+            )
+        )
     failed = [g for g in evaluation.gates if g.status is GateStatus.FAILED]
     if failed:
         table = _table("Failed gates", ("Gate", "Severity", "Reason"))
         for gate in failed:
-            table.add_row(Text(gate.title), Text(gate.severity.value.upper()), Text(gate.reason))
+            severity = gate.severity.value.upper() + (" (LENIENT)" if gate.lenient else "")
+            table.add_row(Text(gate.title), Text(severity), _gate_reason(gate))
         parts.append(table)
     if evaluation.conditions:
         conditions = Text("Conditions\n", style="bold")
@@ -41,11 +70,22 @@ def text_view(evaluation: Evaluation) -> RenderableType:
     if evaluation.disagreements:
         parts.append(_disagreements(evaluation))
     if evaluation.gaps:
-        gaps = _table("Gaps (not scored)", ("Indicator", "Criterion", "Why"))
+        gaps = _table("Gaps (not assessed, counted at level 0)", ("Indicator", "Criterion", "Why"))
         for gap in evaluation.gaps:
             gaps.add_row(Text(gap.indicator), Text(gap.criterion), Text(gap.reason))
         parts.append(gaps)
-    parts.append(_analyses(evaluation))
+    unchanged = _unchanged(evaluation)
+    if unchanged:
+        text = Text("Unchanged (covered, not in the score): ", style="bold")
+        text.append(", ".join(f"{i.title} — unchanged" for i in unchanged))
+        parts.append(text)
+    parts += [
+        _benefits(evaluation),
+        _workforce(evaluation),
+        _automation(evaluation),
+        _stakeholders(evaluation),
+        _analyses(evaluation),
+    ]
     provenance = evaluation.provenance
     parts.append(
         Text(
@@ -149,10 +189,7 @@ def _disagreements(evaluation: Evaluation) -> Table:
     for criterion in evaluation.criteria:
         for indicator in criterion.indicators:
             if indicator.disagreement:
-                scores = ", ".join(
-                    f"{a.assessor}: {'n/a' if a.score is None else a.score}"
-                    for a in indicator.assessors
-                )
+                scores = ", ".join(f"{a.assessor}: {_answer(a)}" for a in indicator.assessors)
                 table.add_row(
                     Text(indicator.title),
                     Text(scores),
@@ -169,12 +206,149 @@ def _analyses(evaluation: Evaluation) -> Text:
         ("Motive", analyses.motive.summary),
         ("Segments", analyses.segments.summary),
         ("Escalation", analyses.escalation.summary),
-        ("Stakeholders", analyses.stakeholders.summary),
     ):
         text.append(f"{label}: ", style="bold")
         text.append(summary + "\n")
     scored = sum(
         1 for c in evaluation.criteria for i in c.indicators if i.status is IndicatorStatus.SCORED
     )
-    text.append(f"{scored} indicators scored, {len(evaluation.gaps)} gaps.")
+    text.append(
+        f"{scored} indicators scored, {len(evaluation.unchanged)} unchanged, "
+        f"{len(evaluation.gaps)} gaps (counted at level 0)."
+    )
     return text
+
+
+def _answer(score: AssessorScore) -> str:
+    return str(score.score) if score.answer == "level" else score.answer
+
+
+def _gate_reason(gate: GateResult) -> Text:
+    text = Text(gate.reason)
+    if gate.missing_facts:
+        text.append(f". Not stated: {'; '.join(gate.missing_facts)}")
+        text.append(" (the pack is lenient here)" if gate.lenient else " (judged at its worst)")
+    return text
+
+
+def _indicators(evaluation: Evaluation) -> dict[str, IndicatorResult]:
+    return {i.id: i for c in evaluation.criteria for i in c.indicators}
+
+
+def _unchanged(evaluation: Evaluation) -> list[IndicatorResult]:
+    indicators = _indicators(evaluation)
+    return [indicators[key] for key in evaluation.unchanged if key in indicators]
+
+
+def _margin(evaluation: Evaluation) -> Text:
+    margin = evaluation.margin
+    text = Text()
+    if margin.knife_edge:
+        text.append(" KNIFE-EDGE ", style="bold reverse")
+        text.append(" one level on one indicator changes the decision.\n")
+    text.append("Margin: ", style="bold")
+    text.append(margin.summary.removeprefix("Knife-edge: ") + "\n")
+    titles = {g.id: g.title for g in evaluation.gates}
+    held = [
+        f"the score ({evaluation.score:g})"
+        if ref == "score"
+        else f"gate '{titles[ref]}'"
+        if ref in titles
+        else CAP_WORDS.get(ref, ref)
+        for ref in margin.binding
+    ]
+    text.append("Held where it is by: ", style="bold")
+    text.append("; ".join(held) or "nothing in particular")
+    for flip in margin.flips:
+        text.append(f"\n  → {flip.to.value.upper()} if ")
+        text.append(flip.change)
+    return text
+
+
+def _money(value: float | None, currency: str | None = None) -> str:
+    if value is None:
+        return "—"
+    return f"{currency} {value:,.0f}" if currency else f"{value:,.0f}"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _benefits(evaluation: Evaluation) -> RenderableType:
+    benefits = evaluation.analyses.benefits
+    unit = f"{benefits.currency} a year" if benefits.currency else "a year"
+    table = _table(
+        f"Benefits case ({unit}): claimed and measured",
+        ("Objective", "Kind", "Claimed", "Share", "Basis", "Measured", "Of target"),
+    )
+    for index in (2, 3, 5, 6):
+        table.columns[index].justify = "right"
+    for line in benefits.lines:
+        table.add_row(
+            Text(line.objective),
+            line.kind,
+            _money(line.value),
+            _pct(line.share),
+            Text("MEASURED", style="bold")
+            if line.basis == "measured"
+            else line.basis.replace("-", " "),
+            _money(line.measured_value),
+            _pct(line.realised),
+        )
+    table.caption = Text(benefits.summary)
+    table.caption_justify = "left"
+    return table
+
+
+def _workforce(evaluation: Evaluation) -> Text:
+    workforce = evaluation.analyses.workforce
+    text = Text("Workforce: ", style="bold")
+    text.append(workforce.summary)
+    return text
+
+
+def _automation(evaluation: Evaluation) -> RenderableType:
+    automation = evaluation.analyses.automation
+    heading = Text("Automation findings: ", style="bold")
+    heading.append(automation.summary)
+    heading.append(f" Traits: {', '.join(automation.traits) or 'none'}.")
+    if not automation.indicators and not automation.gates:
+        return heading
+    table = _table("", ("Applies because of its traits", "Result", "Finding"))
+    indicators = _indicators(evaluation)
+    top = evaluation.pack.scale_max
+    for key in automation.indicators:
+        ind = indicators[key]
+        if ind.score is not None:
+            result, finding = f"{ind.score:g}/{top}", f"{ind.level_label}: {ind.level_description}"
+        else:
+            result = f"0/{top} (gap)" if ind.status is IndicatorStatus.GAP else ind.status.value
+            finding = ind.explanation
+        table.add_row(Text(f"Indicator: {ind.title}"), result, Text(finding))
+    gates = {g.id: g for g in evaluation.gates}
+    for key in automation.gates:
+        gate = gates[key]
+        result = gate.status.value.upper() + (" (LENIENT)" if gate.lenient else "")
+        table.add_row(Text(f"Gate: {gate.title}"), result, _gate_reason(gate))
+    return Group(heading, table)
+
+
+def _stakeholders(evaluation: Evaluation) -> Table:
+    stakeholders = evaluation.analyses.stakeholders
+    table = _table(
+        "Who was heard",
+        ("Group", "Participants", "Opinion recorded", "Favourable", "Counts for", "Methods"),
+    )
+    for group in stakeholders.groups:
+        table.add_row(
+            group.group.replace("-", " "),
+            f"{'at least ' if group.at_least else ''}{group.participants}",
+            str(group.opinion_recorded),
+            "not recorded" if group.favourable_share is None else _pct(group.favourable_share),
+            _pct(group.sample_weight),
+            Text(", ".join(group.methods) or "—"),
+        )
+    table.caption = Text(stakeholders.summary)
+    table.caption_justify = "left"
+    return table

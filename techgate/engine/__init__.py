@@ -10,7 +10,7 @@ from techgate.engine.aggregate import aggregate_answers
 from techgate.engine.analyses import analyse
 from techgate.engine.decide import decide
 from techgate.engine.gates import GateInputs, evaluate_gates
-from techgate.engine.margin import margin
+from techgate.engine.margin import decision_margin
 from techgate.engine.scoring import score_pack
 from techgate.errors import InputProblem, InvalidInputError
 from techgate.model.criteria import CriteriaPack
@@ -84,7 +84,7 @@ def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
         unchanged=tuple(i.id for i in indicators.values() if i.status is IndicatorStatus.UNCHANGED),
         disagreements=tuple(i.id for i in indicators.values() if i.disagreement),
         analyses=analyses,
-        margin=margin(
+        margin=decision_margin(
             pack,
             scores.raw,
             indicators,

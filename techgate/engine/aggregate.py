@@ -47,7 +47,7 @@ def aggregate_answers(proposal: Proposal, how: Aggregation) -> dict[str, Aggrega
                 AssessorScore(
                     assessor=assessment.assessor,
                     score=numeric,
-                    answer="level" if numeric is not None else answer.score,  # type: ignore[arg-type]
+                    answer="level" if numeric is not None else answer.score,
                     evidence=answer.evidence,
                     note=answer.note,
                 )

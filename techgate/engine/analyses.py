@@ -12,46 +12,35 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from techgate.engine.aggregate import EVIDENCE_STRENGTH
+from techgate.engine.benefits import MotiveParts, benefits_case
 from techgate.engine.numbers import maybe_share, share
-from techgate.model.criteria import CriteriaPack, DerivedMeasure, HumanEscalationGate
+from techgate.engine.stakeholders import stakeholders as heard
+from techgate.model.criteria import (
+    CriteriaPack,
+    DerivedMeasure,
+    Gate,
+    HumanEscalationGate,
+    MinIndicatorScoreGate,
+)
 from techgate.model.evaluation import (
     Analyses,
     AutomationAnalysis,
-    BenefitLine,
-    BenefitsCase,
     EscalationAnalysis,
-    GroupInput,
     MotiveAnalysis,
     SegmentCoverage,
-    StakeholderAnalysis,
     WorkforceAnalysis,
 )
 from techgate.model.proposal import (
     Ability,
-    EvidenceKind,
     MetricKind,
-    Objective,
     ObjectiveKind,
     Proposal,
     Rating,
-    StakeholderGroup,
     Trait,
-    count_of,
 )
 
-# A sample of n people counts n / (n + SAMPLE_PRIOR): five people count a
-# third, ninety count nine tenths. Small consultations still count, less.
-SAMPLE_PRIOR = 10
 STEPS_TO_PERSON_OK = 3
 MINUTES_TO_PERSON_OK = 5.0
-ORGANISATION_SERVING = (ObjectiveKind.EFFICIENCY, ObjectiveKind.REVENUE)
-MOTIVE_KINDS = (ObjectiveKind.SERVICE, *ORGANISATION_SERVING)
-# Evidence measured here, in this organisation, rather than claimed.
-MEASURED_HERE = (EvidenceKind.PILOT, EvidenceKind.PRODUCTION_DATA)
-# A benefit backed by pilot or production evidence but with no measured
-# figure is no better supported than a reference site's word.
-UNMEASURED_CAP = EVIDENCE_STRENGTH[EvidenceKind.REFERENCE_CUSTOMER]
 
 
 @dataclass(frozen=True)
@@ -66,11 +55,11 @@ class Derived:
 def analyse(
     proposal: Proposal, pack: CriteriaPack
 ) -> tuple[Analyses, dict[DerivedMeasure, Derived]]:
-    benefits, motive_parts = _benefits(proposal)
+    benefits, motive_parts = benefits_case(proposal)
     motive, service, metrics = _motive(proposal, motive_parts)
     segments, coverage = _segments(proposal)
     escalation, route = _escalation(proposal)
-    stakeholders, staff, customers = _stakeholders(proposal)
+    stakeholders, staff, customers = heard(proposal)
     analyses = Analyses(
         motive=motive,
         benefits=benefits,
@@ -85,188 +74,13 @@ def analyse(
         DerivedMeasure.CUSTOMER_METRICS: metrics,
         DerivedMeasure.SEGMENT_COVERAGE: coverage,
         DerivedMeasure.HUMAN_ESCALATION: route,
-        DerivedMeasure.STAFF_INPUT: staff,
-        DerivedMeasure.CUSTOMER_INPUT: customers,
+        DerivedMeasure.STAFF_INPUT: Derived(*staff),
+        DerivedMeasure.CUSTOMER_INPUT: Derived(*customers),
     }
     return analyses, derived
 
 
-@dataclass(frozen=True)
-class _MotiveParts:
-    """The service share of the case, worked out once for the motive and its gate."""
-
-    service_share: float | None  # None: no service, efficiency or revenue objective
-    service: float
-    organisation: float
-    unquantified: tuple[str, ...]  # organisation-serving objectives with no value or weight
-    unit: str  # "value" or "weight" or "count"
-
-
-def _amount(objective: Objective) -> float | None:
-    return objective.value if objective.value is not None else objective.weight
-
-
-def motive_parts(proposal: Proposal) -> _MotiveParts:
-    """Service share of the service, efficiency and revenue case, weighed by value.
-
-    Objectives are weighed by their annual value (or weight). An efficiency
-    or revenue objective whose value is not stated could be worth any amount,
-    so the case is taken at its worst: led by that objective. A service
-    objective with no value counts for nothing.
-    """
-    objectives = [o for o in proposal.motive.objectives if o.kind in MOTIVE_KINDS]
-    unit = (
-        "value"
-        if any(o.value is not None for o in objectives)
-        else "weight"
-        if any(o.weight is not None for o in objectives)
-        else "count"
-    )
-    service = sum(_amount(o) or 0.0 for o in objectives if o.kind is ObjectiveKind.SERVICE)
-    organisation_objectives = [o for o in objectives if o.kind in ORGANISATION_SERVING]
-    organisation = sum(_amount(o) or 0.0 for o in organisation_objectives)
-    unquantified = tuple(o.text for o in organisation_objectives if _amount(o) is None)
-    if not objectives:
-        ratio = None
-    elif not organisation_objectives:
-        ratio = 1.0
-    elif unquantified or not service + organisation:
-        ratio = 0.0
-    else:
-        ratio = service / (service + organisation)
-    return _MotiveParts(ratio, service, organisation, unquantified, unit)
-
-
-def _basis(objective_or_metric: object, kinds: dict[str, EvidenceKind]) -> tuple[str, float]:
-    """How a benefit is known (measured here, or claimed) and how strong that is, 0-1."""
-    cited = [kinds[ref] for ref in getattr(objective_or_metric, "evidence", ()) if ref in kinds]
-    strongest = max(cited, key=EVIDENCE_STRENGTH.__getitem__, default=None)
-    measured = getattr(objective_or_metric, "measured", None) is not None
-    if strongest is None:
-        return "estimate", 0.0
-    strength = EVIDENCE_STRENGTH[strongest]
-    if strongest in MEASURED_HERE and measured:
-        return "measured", strength
-    if strongest in (EvidenceKind.VENDOR_CLAIM, EvidenceKind.DEMO):
-        return "vendor-claim", strength
-    return "reference", min(strength, UNMEASURED_CAP)
-
-
-def _realised(objective: Objective) -> float | None:
-    """Measured effect over targeted effect, 0-1, when all three figures are stated."""
-    base, target, seen = objective.baseline, objective.target, objective.measured
-    if base is None or target is None or seen is None or target == base:
-        return None
-    return min(max((seen - base) / (target - base), 0.0), 1.0)
-
-
-def _benefits(proposal: Proposal) -> tuple[BenefitsCase, _MotiveParts]:
-    parts = motive_parts(proposal)
-    kinds = {item.id: item.kind for item in proposal.evidence}
-    total = parts.service + parts.organisation
-    lines, measured, organisation_measured = [], 0.0, 0.0
-    weighted_support, support_weight, worst_unknown = 0.0, 0.0, 1.0
-    worst_organisation_unknown = 1.0
-    for objective in proposal.motive.objectives:
-        basis, strength = _basis(objective, kinds)
-        amount = _amount(objective)
-        realised = _realised(objective) if basis == "measured" else None
-        measured_part = (
-            (amount or 0.0) * (1.0 if realised is None else realised)
-            if basis == "measured"
-            else 0.0
-        )
-        in_case = objective.kind in MOTIVE_KINDS
-        if amount is None:
-            # Unknown size: at worst it outweighs everything else.
-            worst_unknown = min(worst_unknown, strength)
-            if objective.kind in ORGANISATION_SERVING:
-                worst_organisation_unknown = min(
-                    worst_organisation_unknown,
-                    (1.0 if realised is None else realised) if basis == "measured" else 0.0,
-                )
-        else:
-            weighted_support += amount * strength
-            support_weight += amount
-            measured += measured_part
-            if objective.kind in ORGANISATION_SERVING:
-                organisation_measured += measured_part
-        lines.append(
-            BenefitLine(
-                objective=objective.text,
-                kind=objective.kind.value,
-                value=objective.value,
-                share=maybe_share(amount / total)
-                if in_case and amount is not None and total and not parts.unquantified
-                else None,
-                basis=basis,  # type: ignore[arg-type]
-                realised=maybe_share(realised),
-                measured_value=round(measured_part, 2) if basis == "measured" else None,
-            )
-        )
-    objectives = proposal.motive.objectives
-    known = weighted_support / support_weight if support_weight else None
-    if not objectives:
-        support = 0.0
-    elif known is None:
-        support = worst_unknown
-    else:
-        support = (
-            min(known, worst_unknown) if any(_amount(o) is None for o in objectives) else known
-        )
-    stated = sum(_amount(o) or 0.0 for o in objectives)
-    measured_share = measured / stated if stated else 0.0
-    organisation_measured_share = (
-        min(
-            organisation_measured / parts.organisation if parts.organisation else 1.0,
-            worst_organisation_unknown,
-        )
-        if any(o.kind in ORGANISATION_SERVING for o in objectives)
-        else None
-    )
-    metrics_measured = tuple(
-        m.name for m in proposal.motive.success_metrics if _basis(m, kinds)[0] == "measured"
-    )
-    case = BenefitsCase(
-        currency=proposal.motive.currency,
-        quantified=not parts.unquantified
-        and all(_amount(o) is not None for o in objectives if o.kind is ObjectiveKind.SERVICE),
-        lines=tuple(lines),
-        service_value=round(parts.service, 2),
-        organisation_value=round(parts.organisation, 2),
-        measured_share=share(measured_share),
-        organisation_measured_share=maybe_share(organisation_measured_share),
-        support=share(support),
-        metrics_measured=metrics_measured,
-        summary=_benefits_summary(proposal, parts, measured_share, metrics_measured),
-    )
-    return case, parts
-
-
-def _benefits_summary(
-    proposal: Proposal, parts: _MotiveParts, measured_share: float, metrics: tuple[str, ...]
-) -> str:
-    if not proposal.motive.objectives:
-        return "No objectives are stated, so there is no benefits case."
-    if parts.unit == "value":
-        currency = proposal.motive.currency or ""
-        stated = f"{currency} {parts.service + parts.organisation:,.0f} a year stated".strip()
-    elif parts.unit == "weight":
-        stated = "Objectives weighed by relative weight"
-    else:
-        stated = "No objective states what it is worth"
-    text = f"{stated}; {measured_share:.0%} of the case is measured here, the rest is claimed."
-    if parts.unquantified:
-        text += (
-            f" Unquantified organisation-serving objectives ({'; '.join(parts.unquantified)}) "
-            "are taken to outweigh the rest."
-        )
-    if metrics:
-        text += f" Measured so far: {', '.join(metrics)}."
-    return text
-
-
-def _motive(proposal: Proposal, parts: _MotiveParts) -> tuple[MotiveAnalysis, Derived, Derived]:
+def _motive(proposal: Proposal, parts: MotiveParts) -> tuple[MotiveAnalysis, Derived, Derived]:
     objectives = Counter(o.kind for o in proposal.motive.objectives)
     metrics = Counter(m.kind for m in proposal.motive.success_metrics)
     service_share = parts.service_share
@@ -341,6 +155,8 @@ def _workforce(proposal: Proposal) -> WorkforceAnalysis:
             capacity_per_week=None,
             demand_per_week=None,
             capacity_ratio=None,
+            agents=None,
+            note="",
             summary="The workforce impact is not stated; it is judged as if posts were cut.",
         )
     route = workforce.remaining_route
@@ -370,6 +186,8 @@ def _workforce(proposal: Proposal) -> WorkforceAnalysis:
         capacity_per_week=None if capacity is None else round(capacity, 2),
         demand_per_week=demand,
         capacity_ratio=maybe_share(ratio),
+        agents=route.agents if route else None,
+        note=workforce.note,
         summary=summary,
     )
 
@@ -384,19 +202,14 @@ def _automation(proposal: Proposal, pack: CriteriaPack) -> AutomationAnalysis:
         and ind.applies_to.traits
         and ind.applies_to.matches(proposal.category, traits)
     )
+    applicable = {
+        ind.id
+        for crit in pack.criteria
+        for ind in crit.indicators
+        if ind.applies_to is None or ind.applies_to.matches(proposal.category, traits)
+    }
     gates = tuple(
-        gate.id
-        for gate in pack.gates
-        if (
-            gate.applies_to is not None
-            and gate.applies_to.traits
-            and gate.applies_to.matches(proposal.category, traits)
-        )
-        or (
-            isinstance(gate, HumanEscalationGate)
-            and not gate.categories
-            and Trait.CUSTOMER_FACING in traits
-        )
+        gate.id for gate in pack.gates if _applies_by_trait(gate, proposal, traits, applicable)
     )
     words = []
     if Trait.GENERATIVE in traits:
@@ -414,8 +227,21 @@ def _automation(proposal: Proposal, pack: CriteriaPack) -> AutomationAnalysis:
         traits=tuple(sorted(t.value for t in traits)),
         indicators=indicators,
         gates=gates,
+        knowledge_source=proposal.automation.knowledge_source,
         summary=summary,
     )
+
+
+def _applies_by_trait(
+    gate: Gate, proposal: Proposal, traits: frozenset[Trait], applicable: set[str]
+) -> bool:
+    """Whether the gate applies to this proposal only because of its traits."""
+    if isinstance(gate, MinIndicatorScoreGate) and gate.indicator not in applicable:
+        return False  # a gate on an indicator that does not apply does not apply either
+    if isinstance(gate, HumanEscalationGate) and not gate.categories and gate.applies_to is None:
+        return Trait.CUSTOMER_FACING in traits
+    rule = gate.applies_to
+    return rule is not None and bool(rule.traits) and rule.matches(proposal.category, traits)
 
 
 def _segments(proposal: Proposal) -> tuple[SegmentCoverage, Derived]:
@@ -516,113 +342,3 @@ def _route_detail(steps: int | None, minutes: float | None) -> str:
     if minutes is not None:
         parts.append(f"{minutes:g} minute(s)")
     return f" in {' and '.join(parts)}" if parts else ", with no stated steps or time"
-
-
-@dataclass(frozen=True)
-class _Heard:
-    """One consultation or one pilot's feedback, as counted for a group."""
-
-    method: str
-    participants: int
-    at_least: bool
-    favourable_share: float | None
-
-
-def _heard(proposal: Proposal, group: StakeholderGroup) -> list[_Heard]:
-    heard = [
-        _Heard(
-            c.method.value,
-            count_of(c.participants),
-            not isinstance(c.participants, int),
-            c.favourable_share,
-        )
-        for c in proposal.stakeholder_input
-        if c.group is group
-    ]
-    pilot = proposal.pilot
-    feedback = None
-    if pilot is not None:
-        if group is StakeholderGroup.STAFF:
-            feedback = pilot.staff_feedback
-        elif group is StakeholderGroup.CUSTOMERS:
-            feedback = pilot.customer_feedback
-    if feedback is not None:
-        heard.append(
-            _Heard(
-                "pilot-feedback",
-                count_of(feedback.respondents),
-                not isinstance(feedback.respondents, int),
-                feedback.favourable_share,
-            )
-        )
-    return heard
-
-
-def _stakeholders(proposal: Proposal) -> tuple[StakeholderAnalysis, Derived, Derived]:
-    groups, values = [], []
-    for group in StakeholderGroup:
-        heard = _heard(proposal, group)
-        participants = sum(h.participants for h in heard)
-        asked = [h for h in heard if h.favourable_share is not None and h.participants]
-        asked_people = sum(h.participants for h in asked)
-        in_favour = sum(h.participants * (h.favourable_share or 0.0) for h in asked)
-        favourable = in_favour / asked_people if asked_people else None
-        sample_weight = participants / (participants + SAMPLE_PRIOR)
-        groups.append(
-            GroupInput(
-                group=group.value,
-                consultations=len(heard),
-                participants=participants,
-                at_least=any(h.at_least for h in heard),
-                opinion_recorded=asked_people,
-                favourable_share=maybe_share(favourable),
-                sample_weight=share(sample_weight),
-                methods=tuple(sorted({h.method for h in heard})),
-            )
-        )
-        # Opinion that was not recorded could have been anything: it counts
-        # as not in favour, so recording it can only help.
-        opinion = in_favour / participants if participants else 0.0
-        if participants:
-            unrecorded = participants - asked_people
-            explanation = (
-                f"{'at least ' if groups[-1].at_least else ''}{participants} {group.value} "
-                f"heard (counts {sample_weight:.0%}), "
-                + (
-                    f"{favourable:.0%} of those asked in favour"
-                    if favourable is not None
-                    else "no opinion recorded"
-                )
-                + (
-                    f"; {unrecorded} without a recorded opinion count as not in favour"
-                    if unrecorded and favourable is not None
-                    else ""
-                )
-            )
-        else:
-            pilot = proposal.pilot
-            explanation = f"no consultation of {group.value} recorded"
-            if group is StakeholderGroup.STAFF and pilot is not None and pilot.staff_users:
-                explanation += (
-                    f" ({pilot.staff_users} staff used it in the pilot, but their feedback "
-                    "was not gathered)"
-                )
-        values.append(Derived(sample_weight * opinion, explanation))
-    summary = " ".join(
-        (
-            f"{'At least ' if g.at_least else ''}{g.participants} {_words(g.group)} heard"
-            + (
-                f", {g.favourable_share:.0%} of those asked in favour."
-                if g.favourable_share is not None
-                else ", no opinion recorded."
-            )
-        )
-        if g.participants
-        else f"No {_words(g.group)} were consulted."
-        for g in groups
-    )
-    return StakeholderAnalysis(groups=tuple(groups), summary=summary), values[0], values[1]
-
-
-def _words(group: str) -> str:
-    return group.replace("-", " ")

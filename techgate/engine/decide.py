@@ -182,8 +182,12 @@ def _indicator_text(ind: IndicatorResult, pack: CriteriaPack) -> str:
             f"{ind.explanation}"
         )
     text = f"{ind.title}: {ind.level_label} ({ind.score:.3g})"
-    if ind.level_description:
-        text += f" — {ind.level_description}"
+    # A computed indicator is explained by its facts; the pack's wording for
+    # the level it rounds down to can contradict them (40 staff heard, mostly
+    # against, is not 'nobody consulted').
+    detail = ind.explanation if ind.derived_from else ind.level_description
+    if detail:
+        text += f" — {detail}"
     return text
 
 

@@ -291,26 +291,25 @@ def _stakeholder_input(gate: StakeholderInputGate, analyses: Analyses) -> _Verdi
 
 
 def _role_removal(gate: RoleRemovalEvidenceGate, analyses: Analyses) -> _Verdict:
+    # The whole benefits case counts, not only its efficiency side: calling
+    # a measured benefit 'efficiency' instead of 'service' must never make a
+    # cut easier to pass (it already makes the motive gate harder).
     workforce, benefits = analyses.workforce, analyses.benefits
-    missing: tuple[str, ...] = ()
     if workforce.reduces_human_route is False:
         return _passed(True, "no posts are removed or frozen")
+    missing: tuple[str, ...] = ()
+    cut = "posts are removed or frozen"
     if workforce.reduces_human_route is None:
         missing = ("the workforce impact (workforce.roles_removed)",)
-    measured = benefits.organisation_measured_share or 0.0
-    if benefits.organisation_measured_share is None:
-        basis = "no efficiency or revenue benefit is stated to justify it"
-    else:
-        basis = (
-            f"{measured:.0%} of the efficiency and revenue case is measured here "
-            f"(at least {gate.min_measured_share:.0%} needed); the rest is estimated or claimed"
-        )
-    cut = "posts may be cut (not stated)" if missing else "posts are removed or frozen"
-    ok = (
-        measured >= gate.min_measured_share - 1e-9
-        and benefits.organisation_measured_share is not None
+        cut = "posts may be cut (the workforce impact is not stated)"
+    measured = benefits.measured_share
+    ok = measured >= gate.min_measured_share - 1e-9
+    return _passed(
+        ok,
+        f"{cut}; {measured:.0%} of the benefits case is measured here (at least "
+        f"{gate.min_measured_share:.0%} needed), the rest is estimated or claimed",
+        missing if not ok else (),
     )
-    return _passed(ok, f"{cut}; {basis}", missing if not ok else ())
 
 
 def _human_capacity(gate: HumanCapacityGate, analyses: Analyses) -> _Verdict:

@@ -44,7 +44,7 @@ class _State:
     decision: Decision
 
 
-def margin(
+def decision_margin(
     pack: CriteriaPack,
     raw: Raw,
     indicators: dict[str, IndicatorResult],

@@ -266,7 +266,9 @@ def _indicator_result(
         disagreement=scored and value.spread >= pack.policy.disagreement_spread,
         evidence_strength=share(value.strength),
         evidence_kind=value.aggregate.strongest if value.aggregate else None,
-        evidence_missing=scored
+        # An unassessed indicator that needs evidence has none: omission must
+        # not escape the evidence rule that an honest answer would meet.
+        evidence_missing=value.status in _COUNTED
         and indicator.evidence_required
         and indicator.derived is None
         and not cited,

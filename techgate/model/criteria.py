@@ -261,8 +261,8 @@ class RoleRemovalEvidenceGate(_GateBase):
     kind: Literal["role-removal-evidence"]
     """Gate type."""
     min_measured_share: Share = 0.5
-    """Least share of the organisation-serving benefits' value that must be measured here
-    (a pilot or production data with a measured figure) before posts are removed or frozen."""
+    """Least share of the benefits case's value that must be measured here (a pilot or
+    production data with a measured figure) before posts are removed or frozen."""
 
 
 class HumanCapacityGate(_GateBase):
@@ -364,6 +364,15 @@ class CriteriaPack(Frozen):
     @cached_property
     def _indicator_index(self) -> dict[str, tuple[Criterion, Indicator]]:
         return {ind.id: (crit, ind) for crit in self.criteria for ind in crit.indicators}
+
+    @cached_property
+    def rule_traits(self) -> frozenset[Trait]:
+        """Traits that some indicator's or gate's applicability depends on."""
+        rules = [i.applies_to for _, i in self._indicator_index.values()]
+        rules += [g.applies_to for g in self.gates]
+        traits = {t for rule in rules if rule for t in (*rule.traits, *rule.not_traits)}
+        traits |= {t for _, i in self._indicator_index.values() for t in i.trait_weights}
+        return frozenset(traits)
 
     @cached_property
     def sha256(self) -> str:

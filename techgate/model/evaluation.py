@@ -252,7 +252,7 @@ class GroupInput(Frozen):
     """What one stakeholder group said."""
 
     group: str
-    """staff or customers."""
+    """staff, customers or employee-representatives."""
     consultations: int
     """Number of consultations."""
     participants: int
@@ -345,6 +345,10 @@ class WorkforceAnalysis(Frozen):
     """Contacts per week expected to need a person."""
     capacity_ratio: float | None
     """Capacity over demand."""
+    agents: int | None
+    """Agents on the remaining human route, when stated."""
+    note: str
+    """The proposal's own note on the workforce impact."""
     summary: str
     """The analysis in a sentence."""
 
@@ -358,6 +362,8 @@ class AutomationAnalysis(Frozen):
     """Indicators that apply only because of the proposal's traits."""
     gates: tuple[str, ...]
     """Gates that apply only because of the proposal's traits."""
+    knowledge_source: str
+    """Where its answers come from, as the proposal states it."""
     summary: str
     """The analysis in a sentence."""
 

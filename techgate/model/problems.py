@@ -18,7 +18,7 @@ from techgate.model.criteria import (
     MinCriterionScoreGate,
     MinIndicatorScoreGate,
 )
-from techgate.model.proposal import MUST_STATE_GENERATION, Category, Proposal
+from techgate.model.proposal import MUST_STATE_GENERATION, Category, Proposal, Trait
 
 Path = tuple[str | int, ...]
 # Shares are entered by hand as decimals; allow rounding such as 0.33 * 3.
@@ -178,6 +178,7 @@ def proposal_problems(proposal: Proposal, pack: CriteriaPack | None = None) -> l
                         )
                     )
     if pack is not None:
+        problems += _trait_fact_problems(proposal, pack)
         problems += _score_problems(proposal, pack)
     return problems
 
@@ -185,12 +186,7 @@ def proposal_problems(proposal: Proposal, pack: CriteriaPack | None = None) -> l
 def _automation_problems(proposal: Proposal) -> Iterator[Problem]:
     automation = proposal.automation
     if proposal.category in MUST_STATE_GENERATION and automation.generates_answers is None:
-        yield Problem(
-            ("category",),
-            f"a {proposal.category.value} must say whether it composes its own answers",
-            "add 'automation: {generates_answers: true}' if a language model writes its replies, "
-            "or false if it only uses fixed, approved answers",
-        )
+        yield _generation_unstated(proposal, "")
     if proposal.category is Category.GENERATIVE_ASSISTANT and automation.generates_answers is False:
         yield Problem(
             ("automation", "generates_answers"),
@@ -238,6 +234,32 @@ def _benefits_problems(proposal: Proposal, evidence_ids: list[str]) -> Iterator[
                 f"cites evidence {ref!r}, which the proposal does not list",
                 suggest(ref, evidence_ids) or "add it under 'evidence:'",
             )
+
+
+def _generation_unstated(proposal: Proposal, why: str) -> Problem:
+    return Problem(
+        ("category",),
+        f"a {proposal.category.value} proposal must say whether it composes its own answers{why}",
+        "add 'automation: {generates_answers: true}' if a language model writes what customers "
+        "or agents see, or false if it only uses fixed, approved wording",
+    )
+
+
+def _trait_fact_problems(proposal: Proposal, pack: CriteriaPack) -> Iterator[Problem]:
+    """Facts the pack's applicability rules depend on must be stated, not defaulted.
+
+    Left out, 'generates_answers' would read as no, and the safeguards for
+    generated answers would not apply: omission would pay.
+    """
+    if (
+        proposal.automation.generates_answers is None
+        and proposal.category not in MUST_STATE_GENERATION
+        and proposal.category not in (Category.GENERATIVE_ASSISTANT, Category.AGENT_ASSIST)
+        and Trait.GENERATIVE in pack.rule_traits
+    ):
+        yield _generation_unstated(
+            proposal, f": pack {pack.id!r} has safeguards that apply to generated answers"
+        )
 
 
 def _score_problems(proposal: Proposal, pack: CriteriaPack) -> Iterator[Problem]:

@@ -1,0 +1,318 @@
+"""Properties of the judgement itself (hypothesis): omission never pays, motive
+framing never pays, 'unchanged' is neutral, and the margin tells the truth."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_properties import PACK, answer, base_facts
+
+import techgate
+from techgate.model import CriteriaPack, Evaluation
+
+# Assessor scores for every indicator an assessor may score (derived ones are facts).
+ASSESSED = [i.id for c in PACK.criteria for i in c.indicators if i.derived is None]
+GENERATIVE = {"grounded-answers", "release-testing", "abuse-resistance", "answer-accountability"}
+CATEGORIES = [
+    "chatbot",
+    "ivr",
+    "voicebot",
+    "self-service",
+    "crm",
+    "callback",
+    "generative-assistant",
+    "agent-assist",
+]
+full_scores = st.fixed_dictionaries({key: answer for key in ASSESSED})
+some_scores = st.dictionaries(st.sampled_from(ASSESSED), answer, min_size=10)
+
+
+def facts(category: str, scores: dict[str, Any], generative: bool = False) -> dict[str, Any]:
+    data = base_facts()
+    data["category"] = category
+    automation: dict[str, Any] = {}
+    if category not in ("generative-assistant", "agent-assist"):
+        automation["generates_answers"] = generative
+    data["automation"] = automation
+    data["assessments"] = [{"assessor": "A", "scores": scores}]
+    return data
+
+
+def judge(data: dict[str, Any], pack: CriteriaPack = PACK) -> Evaluation:
+    return techgate.evaluate(techgate.load_proposal(data), pack)
+
+
+def rank(record: Evaluation) -> int:
+    return record.decision.rank
+
+
+# --- Omission never pays ------------------------------------------------------
+# Each fact: (what leaving it out does, the worst value an honest proposal
+# could state instead). The decision without the fact must be no better.
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def _drop(*path: str) -> Mutation:
+    def apply(data: dict[str, Any]) -> None:
+        target = data
+        for key in path[:-1]:
+            target = target[key]
+        target.pop(path[-1], None)
+
+    return apply
+
+
+def _set(value: Any, *path: str) -> Mutation:
+    def apply(data: dict[str, Any]) -> None:
+        target = data
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = copy.deepcopy(value)
+
+    return apply
+
+
+def _efficiency_value(value: float | None) -> Mutation:
+    def apply(data: dict[str, Any]) -> None:
+        for objective in data["motive"]["objectives"]:
+            if objective["kind"] == "efficiency":
+                objective.pop("value", None)
+                if value is not None:
+                    objective["value"] = value
+
+    return apply
+
+
+def _staff_opinion(share: float | None) -> Mutation:
+    def apply(data: dict[str, Any]) -> None:
+        for consultation in data["stakeholder_input"]:
+            if consultation["group"] == "staff":
+                consultation.pop("favourable_share", None)
+                if share is not None:
+                    consultation["favourable_share"] = share
+
+    return apply
+
+
+def _score(indicator: str, value: Any) -> Mutation:
+    def apply(data: dict[str, Any]) -> None:
+        scores = data["assessments"][0]["scores"]
+        scores.pop(indicator, None)
+        if value is not None:
+            scores[indicator] = value
+
+    return apply
+
+
+CUT = {"roles_removed": 20}
+FACTS: dict[str, tuple[Mutation, Mutation]] = {
+    "route to a person": (
+        _drop("human_escalation"),
+        _set({"available": False}, "human_escalation"),
+    ),
+    "minutes to a person": (
+        _drop("human_escalation", "minutes_to_person"),
+        _set(1440, "human_escalation", "minutes_to_person"),
+    ),
+    "steps to a person": (
+        _drop("human_escalation", "steps_to_person"),
+        _set(100, "human_escalation", "steps_to_person"),
+    ),
+    "segments": (
+        _set([], "segments"),
+        _set(
+            [
+                {
+                    "name": "Everyone",
+                    "share": 1.0,
+                    "preferred_channel": "phone",
+                    "ability": "none",
+                    "alternative_remains": False,
+                }
+            ],
+            "segments",
+        ),
+    ),
+    "success metrics": (
+        _set([], "motive", "success_metrics"),
+        _set([{"name": "Handle time", "kind": "organisation"}], "motive", "success_metrics"),
+    ),
+    "objectives": (
+        _set([], "motive", "objectives"),
+        _set([{"text": "Cut cost", "kind": "efficiency", "value": 1e12}], "motive", "objectives"),
+    ),
+    "value of the efficiency objective": (_efficiency_value(None), _efficiency_value(1e12)),
+    "workforce impact": (
+        _drop("workforce"),
+        _set(
+            {
+                "roles_removed": 1000,
+                "remaining_route": {
+                    "staffed_hours_per_week": 0,
+                    "contacts_per_hour": 1,
+                    "demand_per_week": 1e6,
+                },
+            },
+            "workforce",
+        ),
+    ),
+    "remaining human route": (
+        _set(CUT, "workforce"),
+        _set(
+            {
+                **CUT,
+                "remaining_route": {
+                    "staffed_hours_per_week": 0,
+                    "contacts_per_hour": 1,
+                    "demand_per_week": 1e6,
+                },
+            },
+            "workforce",
+        ),
+    ),
+    "staff opinion": (_staff_opinion(None), _staff_opinion(0.0)),
+    **{
+        f"score of {key}": (_score(key, None), _score(key, 0))
+        for key in ("availability", "security", "privacy", "grounded-answers", "machine-disclosure")
+    },
+}
+
+
+@pytest.mark.parametrize("fact", sorted(FACTS))
+@settings(max_examples=25)
+@given(category=st.sampled_from(CATEGORIES), generative=st.booleans(), scores=some_scores)
+def test_leaving_a_fact_out_is_never_better_than_its_worst_honest_value(
+    fact: str, category: str, generative: bool, scores: dict[str, Any]
+) -> None:
+    omit, worst = FACTS[fact]
+    data = facts(category, scores, generative)
+    omitted, honest = copy.deepcopy(data), copy.deepcopy(data)
+    omit(omitted)
+    worst(honest)
+    without, with_worst = judge(omitted), judge(honest)
+    assert rank(without) >= rank(with_worst), (
+        f"leaving out {fact} gave {without.decision.value}, "
+        f"stating its worst gave {with_worst.decision.value}"
+    )
+    assert without.score <= with_worst.score + 1e-9
+
+
+# --- Calling a benefit 'efficiency' never pays --------------------------------
+objective = st.fixed_dictionaries(
+    {
+        "text": st.sampled_from(["Faster answers", "Lower cost", "Fewer errors", "More sales"]),
+        "kind": st.sampled_from(["service", "efficiency", "revenue", "insight"]),
+        "value": st.integers(0, 1_000_000),
+    },
+    optional={"measured": st.just(1.0), "evidence": st.just(["prod"])},
+)
+objectives = st.lists(objective, min_size=1, max_size=5)
+workforce = st.one_of(
+    st.none(),
+    st.fixed_dictionaries({"roles_removed": st.sampled_from([0, 5])}),
+)
+
+
+@given(st.sampled_from(CATEGORIES), full_scores, objectives, workforce, st.data())
+def test_moving_an_objective_from_service_to_efficiency_never_improves_the_decision(
+    category: str,
+    scores: dict[str, Any],
+    goals: list[dict[str, Any]],
+    staff: dict[str, Any] | None,
+    data: st.DataObject,
+) -> None:
+    service = [n for n, g in enumerate(goals) if g["kind"] == "service"]
+    if not service:
+        goals = [*goals, {"text": "Faster answers", "kind": "service", "value": 100_000}]
+        service = [len(goals) - 1]
+    which = data.draw(st.sampled_from(service))
+    before = facts(category, scores)
+    before["motive"]["objectives"] = goals
+    if staff is None:
+        before.pop("workforce")
+    else:
+        before["workforce"] = staff
+    after = copy.deepcopy(before)
+    after["motive"]["objectives"][which]["kind"] = data.draw(
+        st.sampled_from(["efficiency", "revenue"])
+    )
+    first, second = judge(before), judge(after)
+    assert rank(second) >= rank(first)
+    assert second.score <= first.score + 1e-9
+
+
+# --- 'Unchanged' is neutral -----------------------------------------------------
+UNCHANGEABLE = [
+    i.id
+    for c in PACK.criteria
+    if len(c.indicators) > 1
+    for i in c.indicators
+    if i.allow_unchanged and i.derived is None and i.applies_to is None
+]
+
+
+def without_indicator(pack: CriteriaPack, indicator: str) -> CriteriaPack:
+    data = pack.model_dump()
+    for criterion in data["criteria"]:
+        criterion["indicators"] = [i for i in criterion["indicators"] if i["id"] != indicator]
+    return CriteriaPack.model_validate(data)
+
+
+@given(st.sampled_from(CATEGORIES), full_scores, st.sampled_from(UNCHANGEABLE))
+def test_marking_an_indicator_unchanged_never_moves_the_score(
+    category: str, scores: dict[str, Any], indicator: str
+) -> None:
+    marked = {**scores, indicator: "unchanged"}
+    record = judge(facts(category, marked))
+    # The score is what the other indicators make of it, as if this one were not asked.
+    others = {k: v for k, v in scores.items() if k != indicator}
+    reference = judge(facts(category, others), without_indicator(PACK, indicator))
+    assert abs(record.score - reference.score) <= 0.01
+    assert indicator in record.unchanged
+    assert indicator not in {r.ref for r in record.reasons}
+    assert indicator not in {g.indicator for g in record.gaps}
+
+
+# --- The margin tells the truth (checked against running the engine) -------------
+def near_thresholds(low: int) -> st.SearchStrategy[dict[str, int]]:
+    """Single-assessor levels from low to the top: scores near the go threshold."""
+    return st.fixed_dictionaries(
+        {key: st.integers(low, 4) for key in ASSESSED if key not in GENERATIVE}
+    )
+
+
+def evidenced(levels: dict[str, int]) -> dict[str, Any]:
+    """Levels backed by production data, so evidence caps do not hide the thresholds."""
+    return {key: {"score": level, "evidence": ["prod"]} for key, level in levels.items()}
+
+
+@pytest.mark.parametrize(("category", "low"), [("crm", 2), ("self-service", 2), ("crm", 1)])
+@settings(max_examples=30)
+@given(data=st.data())
+def test_margin_lists_exactly_the_one_level_changes_that_flip_the_decision(
+    category: str, low: int, data: st.DataObject
+) -> None:
+    levels = data.draw(near_thresholds(low))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("techgate.engine.margin.LISTED_FLIPS", 1000)  # every flip, not the first
+        record = judge(facts(category, evidenced(levels)))
+    flips = {}
+    for key, level in levels.items():
+        for moved in (level - 1, level + 1):
+            if 0 <= moved <= PACK.scale.maximum:
+                other = judge(facts(category, evidenced({**levels, key: moved})))
+                if other.decision is not record.decision:
+                    flips[(key, moved > level)] = other.decision
+    listed = {
+        (f.ref, " up " in f.change): f.to
+        for f in record.margin.flips
+        if f.kind == "indicator" and f.ref in levels
+    }
+    assert listed == flips
+    if flips:
+        assert record.margin.knife_edge

@@ -17,7 +17,6 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
 )
 
 
-
 def at(content: str, needle: str, occurrence: int = 1) -> str:
     """':N:' for the line of content holding needle, so cases follow the example."""
     found = [n for n, line in enumerate(content.splitlines(), start=1) if needle in line]
@@ -49,9 +48,7 @@ CASES: dict[str, tuple[object, str, str]] = {
     "negative score": case(
         "availability: {score: 4", "availability: {score: -1", "greater than or equal to 0"
     ),
-    "unknown indicator": case(
-        "      accuracy: {", "      acuracy: {", "did you mean 'accuracy'?"
-    ),
+    "unknown indicator": case("      accuracy: {", "      acuracy: {", "did you mean 'accuracy'?"),
     "derived indicator scored": case(
         "      readiness:",
         "      staff-consulted: 3\n      readiness:",
@@ -82,6 +79,22 @@ CASES: dict[str, tuple[object, str, str]] = {
     "huge file": ("x: '" + "a" * 1_100_000 + "'\n", "techgate reads at most", ""),
     "bad date": (GOOD.replace("date: 2026-10-12", "date: 12/10/2026"), "date", ":8:"),
     "bad category": (GOOD.replace("category: callback", "category: fax"), "category", ":6:"),
+    "unchanged where the pack forbids it": case(
+        "availability: {score: 4", "availability: {score: unchanged", "cannot be 'unchanged'"
+    ),
+    "generation not stated": case(
+        "  generates_answers: false",
+        "  human_reviews_output: false",
+        "composes its own answers",
+        "category:",
+    ),
+    "value and weight mixed": case(
+        "      value: 60000", "      weight: 2", "cannot be compared", "weight: 2"
+    ),
+    "value without a currency": case("  currency: EUR\n", "", "names no currency", "value: 240000"),
+    "participants below zero": case(
+        "participants: 18", "participants: {at_least: -3}", "greater than or equal to 0"
+    ),
 }
 
 
@@ -208,3 +221,25 @@ def test_structural_and_cross_reference_problems_are_reported_together(tmp_path:
     assert "did you mean 'dpia'?" in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith(str(source))]
     assert lines == sorted(lines, key=lambda line: int(line.split(":")[1]))
+
+
+OLD_FORMAT = Path(__file__).parent / "cases" / "old-format"
+
+
+@pytest.mark.parametrize("name", ["chatbot-no-human-v1", "crm-consolidation-v1"])
+def test_a_version_1_proposal_says_what_to_add_then_evaluates(name: str, tmp_path: Path) -> None:
+    source = tmp_path / f"{name}.yaml"
+    text = (OLD_FORMAT / f"{name}.yaml").read_text()
+    source.write_text(text)
+    result = CliRunner().invoke(cli, ["evaluate", str(source)])
+    assert result.exit_code == 2
+    assert f"{source}{at(text, 'category:')}" in result.stderr
+    assert "composes its own answers" in result.stderr
+    assert "generates_answers" in result.stderr  # the hint names what to add
+    assert "Traceback" not in result.stderr
+    # Adding the one fact it asks for is enough for the file to be judged.
+    source.write_text(
+        text.replace("\nmotive:", "\nautomation: {generates_answers: false}\nmotive:", 1)
+    )
+    judged = CliRunner().invoke(cli, ["evaluate", str(source), "-f", "json"])
+    assert judged.exit_code in (0, 3, 4), judged.stderr

@@ -297,7 +297,7 @@ def test_knife_edge_and_what_would_flip_it_lead_the_report(
     assert "  - Privacy one level down (2 to 1) → NO-GO" in shown["md"]
     cover = shown["html"][: shown["html"].index('<section class="summary">')]
     assert "<strong>Knife-edge:</strong>" in cover and "Privacy one level down (2 to 1)" in cover
-    assert "gate &#39;Staff and customers consulted&#39;; the score (67.38)" in cover
+    assert f"gate &#39;Staff and customers consulted&#39;; the score ({record.score:g})" in cover
     assert shown["text"].index("KNIFE-EDGE") < shown["text"].index("Failed gates")
     assert "→ NO-GO if Security one level down (2 to 1)" in shown["text"]
     first_page = PdfReader(io.BytesIO(pdfs["crm-consolidation"])).pages[0].extract_text()

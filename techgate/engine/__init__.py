@@ -40,7 +40,7 @@ def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
     )
     indicators = {i.id: i for c in scores.criteria for i in c.indicators}
     gaps = tuple(
-        Gap(indicator=i.id, criterion=c.id, reason=i.explanation)
+        Gap.trusted(indicator=i.id, criterion=c.id, reason=i.explanation)
         for c in scores.criteria
         for i in c.indicators
         if i.status is IndicatorStatus.GAP
@@ -54,13 +54,13 @@ def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
     )
     assessors = tuple(sorted(a.assessor for a in proposal.assessments))
     dates = [proposal.date, *(a.date for a in proposal.assessments if a.date)]
-    return Evaluation(
+    return Evaluation.trusted(
         decision=outcome.decision,
         score=scores.score,
         confidence=scores.confidence,
         coverage=scores.coverage,
         score_decision=outcome.score_decision,
-        proposal=ProposalSummary(
+        proposal=ProposalSummary.trusted(
             id=proposal.id,
             title=proposal.title,
             vendor=proposal.vendor,
@@ -69,7 +69,7 @@ def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
             date=proposal.date,
             assessors=assessors,
         ),
-        pack=PackSummary(
+        pack=PackSummary.trusted(
             id=pack.id,
             title=pack.title,
             version=pack.version,
@@ -93,7 +93,7 @@ def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
             outcome.decision,
             outcome.score_decision,
         ),
-        provenance=Provenance(
+        provenance=Provenance.trusted(
             techgate_version=__version__,
             record_schema=SCHEMA_VERSION,
             pack_id=pack.id,

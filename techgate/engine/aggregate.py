@@ -44,7 +44,7 @@ def aggregate_answers(proposal: Proposal, how: Aggregation) -> dict[str, Aggrega
         for indicator_id, answer in assessment.scores.items():
             numeric = answer.score if isinstance(answer.score, int) else None
             answers[indicator_id].append(
-                AssessorScore(
+                AssessorScore.trusted(
                     assessor=assessment.assessor,
                     score=numeric,
                     answer="level" if numeric is not None else answer.score,

@@ -32,6 +32,7 @@ from techgate.model.evaluation import (
 )
 from techgate.model.proposal import (
     Ability,
+    Category,
     MetricKind,
     ObjectiveKind,
     Proposal,
@@ -50,6 +51,7 @@ class Derived:
     fraction: float | None
     explanation: str
     applicable: bool = True
+    unchanged: bool = False  # the facts show the proposal leaves this quality as it is
 
 
 def analyse(
@@ -60,7 +62,7 @@ def analyse(
     segments, coverage = _segments(proposal)
     escalation, route = _escalation(proposal)
     stakeholders, staff, customers = heard(proposal)
-    analyses = Analyses(
+    analyses = Analyses.trusted(
         motive=motive,
         benefits=benefits,
         workforce=_workforce(proposal),
@@ -107,7 +109,7 @@ def _motive(proposal: Proposal, parts: MotiveParts) -> tuple[MotiveAnalysis, Der
         if customer_centric
         else " No success metric measures the customer's experience."
     )
-    analysis = MotiveAnalysis(
+    analysis = MotiveAnalysis.trusted(
         objectives_by_kind={k.value: objectives[k] for k in ObjectiveKind},
         service_share=maybe_share(service_share),
         led_by=led_by,
@@ -146,7 +148,7 @@ def _motive(proposal: Proposal, parts: MotiveParts) -> tuple[MotiveAnalysis, Der
 def _workforce(proposal: Proposal) -> WorkforceAnalysis:
     workforce = proposal.workforce
     if workforce is None:
-        return WorkforceAnalysis(
+        return WorkforceAnalysis.trusted(
             stated=False,
             roles_removed=None,
             roles_frozen=None,
@@ -177,7 +179,7 @@ def _workforce(proposal: Proposal) -> WorkforceAnalysis:
         summary += " No contacts are expected to need a person."
     elif reduces:
         summary += " The capacity of the human route that remains is not stated."
-    return WorkforceAnalysis(
+    return WorkforceAnalysis.trusted(
         stated=True,
         roles_removed=workforce.roles_removed,
         roles_frozen=workforce.roles_frozen,
@@ -192,25 +194,44 @@ def _workforce(proposal: Proposal) -> WorkforceAnalysis:
     )
 
 
+# Which indicators and gates a proposal's traits bring in depends only on the
+# pack's content, the category and the traits: worked out once for each.
+_TRAIT_RULES: dict[tuple[str, Category, frozenset[Trait]], tuple[tuple[str, ...], ...]] = {}
+_TRAIT_RULES_KEPT = 512
+
+
+def _trait_rules(
+    pack: CriteriaPack, category: Category, traits: frozenset[Trait]
+) -> tuple[tuple[str, ...], ...]:
+    key = (pack.sha256, category, traits)
+    found = _TRAIT_RULES.get(key)
+    if found is None:
+        indicators = tuple(
+            ind.id
+            for crit in pack.criteria
+            for ind in crit.indicators
+            if ind.applies_to is not None
+            and ind.applies_to.traits
+            and ind.applies_to.matches(category, traits)
+        )
+        applicable = {
+            ind.id
+            for crit in pack.criteria
+            for ind in crit.indicators
+            if ind.applies_to is None or ind.applies_to.matches(category, traits)
+        }
+        gates = tuple(
+            gate.id for gate in pack.gates if _applies_by_trait(gate, category, traits, applicable)
+        )
+        if len(_TRAIT_RULES) >= _TRAIT_RULES_KEPT:
+            _TRAIT_RULES.clear()
+        found = _TRAIT_RULES[key] = (indicators, gates)
+    return found
+
+
 def _automation(proposal: Proposal, pack: CriteriaPack) -> AutomationAnalysis:
     traits = proposal.traits
-    indicators = tuple(
-        ind.id
-        for crit in pack.criteria
-        for ind in crit.indicators
-        if ind.applies_to is not None
-        and ind.applies_to.traits
-        and ind.applies_to.matches(proposal.category, traits)
-    )
-    applicable = {
-        ind.id
-        for crit in pack.criteria
-        for ind in crit.indicators
-        if ind.applies_to is None or ind.applies_to.matches(proposal.category, traits)
-    }
-    gates = tuple(
-        gate.id for gate in pack.gates if _applies_by_trait(gate, proposal, traits, applicable)
-    )
+    indicators, gates = _trait_rules(pack, proposal.category, traits)
     words = []
     if Trait.GENERATIVE in traits:
         words.append("composes its own answers")
@@ -223,7 +244,7 @@ def _automation(proposal: Proposal, pack: CriteriaPack) -> AutomationAnalysis:
     summary = f"It {'; '.join(words)}."
     if indicators or gates:
         summary += f" {len(indicators)} indicator(s) and {len(gates)} gate(s) apply because of it."
-    return AutomationAnalysis(
+    return AutomationAnalysis.trusted(
         traits=tuple(sorted(t.value for t in traits)),
         indicators=indicators,
         gates=gates,
@@ -233,7 +254,7 @@ def _automation(proposal: Proposal, pack: CriteriaPack) -> AutomationAnalysis:
 
 
 def _applies_by_trait(
-    gate: Gate, proposal: Proposal, traits: frozenset[Trait], applicable: set[str]
+    gate: Gate, category: Category, traits: frozenset[Trait], applicable: set[str]
 ) -> bool:
     """Whether the gate applies to this proposal only because of its traits."""
     if isinstance(gate, MinIndicatorScoreGate) and gate.indicator not in applicable:
@@ -241,7 +262,42 @@ def _applies_by_trait(
     if isinstance(gate, HumanEscalationGate) and not gate.categories and gate.applies_to is None:
         return Trait.CUSTOMER_FACING in traits
     rule = gate.applies_to
-    return rule is not None and bool(rule.traits) and rule.matches(proposal.category, traits)
+    return rule is not None and bool(rule.traits) and rule.matches(category, traits)
+
+
+# Losing the only usable channel is never a small matter: any stranded
+# segment holds segment coverage at level 1 of 4, and a tenth or more of
+# customers stranded at level 0; segments only at risk hold it at level 2.
+STRANDED_CAP, STRANDED_LARGE, STRANDED_LARGE_SHARE, AT_RISK_CAP = 0.25, 0.0, 0.1, 0.5
+
+
+def _coverage_value(
+    proposal: Proposal, covered: float, described: float, stranded: float, at_risk: float
+) -> Derived:
+    explanation = (
+        f"{covered:.0%} of {described:.0%} described customers keep a usable channel "
+        "(partial ability without an alternative counts half)"
+    )
+    if stranded:
+        cap = STRANDED_LARGE if stranded >= STRANDED_LARGE_SHARE else STRANDED_CAP
+        return Derived(
+            min(covered, cap), explanation + f"; {stranded:.0%} lose their only usable channel"
+        )
+    if at_risk:
+        return Derived(
+            min(covered, AT_RISK_CAP), explanation + f"; {at_risk:.0%} are left at risk"
+        )
+    keeps_channels = not proposal.replaces or Trait.CUSTOMER_FACING not in proposal.traits
+    if keeps_channels and all(s.alternative_remains for s in proposal.segments):
+        # Nothing customers use is taken away (a tool they never face cannot
+        # take a channel away, whatever internal system it replaces): the
+        # absence of harm, not a merit to argue from.
+        return Derived(
+            None,
+            "no customer channel is replaced and every segment keeps the one it uses today",
+            unchanged=True,
+        )
+    return Derived(covered, explanation)
 
 
 def _segments(proposal: Proposal) -> tuple[SegmentCoverage, Derived]:
@@ -262,12 +318,8 @@ def _segments(proposal: Proposal) -> tuple[SegmentCoverage, Derived]:
             if stranded
             else "."
         )
-        value = Derived(
-            covered,
-            f"{covered:.0%} of {described:.0%} described customers keep a "
-            "usable channel (partial ability without an alternative counts half)",
-        )
-    analysis = SegmentCoverage(
+        value = _coverage_value(proposal, covered, described, stranded_share, at_risk_share)
+    analysis = SegmentCoverage.trusted(
         described=bool(segments),
         described_share=share(described),
         covered_share=share(covered),
@@ -323,7 +375,7 @@ def _escalation(proposal: Proposal) -> tuple[EscalationAnalysis, Derived]:
         )
     if applies and demanding:
         summary += f" {demanding:.0%} of its volume is complex or high-value."
-    analysis = EscalationAnalysis(
+    analysis = EscalationAnalysis.trusted(
         applies=applies,
         described=route is not None,
         available=route.available if route else None,

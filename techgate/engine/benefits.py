@@ -128,7 +128,7 @@ def benefits_case(proposal: Proposal) -> tuple[BenefitsCase, MotiveParts]:
             if objective.kind in ORGANISATION_SERVING:
                 organisation_measured += measured_part
         lines.append(
-            BenefitLine(
+            BenefitLine.trusted(
                 objective=objective.text,
                 kind=objective.kind.value,
                 value=objective.value,
@@ -163,7 +163,7 @@ def benefits_case(proposal: Proposal) -> tuple[BenefitsCase, MotiveParts]:
     metrics_measured = tuple(
         m.name for m in proposal.motive.success_metrics if _basis(m, kinds)[0] == "measured"
     )
-    case = BenefitsCase(
+    case = BenefitsCase.trusted(
         currency=proposal.motive.currency,
         quantified=not parts.unquantified
         and all(_amount(o) is not None for o in objectives if o.kind is ObjectiveKind.SERVICE),

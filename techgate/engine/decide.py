@@ -172,7 +172,7 @@ def _reasons(
         }
         for impact, ind in impacts
     ]
-    return tuple(Reason(rank=rank, **draft) for rank, draft in enumerate(drafts, start=1))
+    return tuple(Reason.trusted(rank=rank, **draft) for rank, draft in enumerate(drafts, start=1))
 
 
 def _indicator_text(ind: IndicatorResult, pack: CriteriaPack) -> str:
@@ -202,15 +202,15 @@ def _conditions(
     scale_max: int,
 ) -> Iterable[Condition]:
     for gate in failed:
-        yield Condition(source=gate.id, text=gate.condition or gate.reason)
+        yield Condition.trusted(source=gate.id, text=gate.condition or gate.reason)
     if score < policy.go_threshold:
-        yield Condition(
+        yield Condition.trusted(
             source="score", text=_improvement_plan(score, policy, indicators, scale_max)
         )
     if coverage < policy.min_coverage:
         titles = {i.id: i.title for i in indicators}
         named = ", ".join(titles[g.indicator] for g in gaps[: NAMED_IN_CONDITION * 2])
-        yield Condition(source="coverage", text=f"Assess what is missing: {named}.")
+        yield Condition.trusted(source="coverage", text=f"Assess what is missing: {named}.")
     if confidence < policy.min_confidence:
         weakest = sorted(
             (
@@ -227,10 +227,12 @@ def _conditions(
         )
         if disputed:
             text += f" Settle where assessors disagree: {', '.join(disputed)}."
-        yield Condition(source="confidence", text=text)
+        yield Condition.trusted(source="confidence", text=text)
     unsupported = [i.title for i in indicators if i.evidence_missing]
     if unsupported:
-        yield Condition(source="evidence", text=f"Cite evidence for: {', '.join(unsupported)}.")
+        yield Condition.trusted(
+            source="evidence", text=f"Cite evidence for: {', '.join(unsupported)}."
+        )
 
 
 def _improvement_plan(

@@ -99,7 +99,7 @@ def _result(gate: Gate, verdict: _Verdict) -> GateResult:
         condition = gate.condition
         if verdict.missing:
             condition = f"State {_listed(verdict.missing)}. {condition}"
-    return GateResult(
+    return GateResult.trusted(
         id=gate.id,
         title=gate.title,
         kind=gate.kind,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from techgate.engine.decide import combine, score_decision
+from techgate.engine.decide import combine
 from techgate.engine.numbers import points
 from techgate.engine.scoring import Raw, agreement_loss
 from techgate.model.criteria import (
@@ -35,6 +35,11 @@ from techgate.model.evaluation import (
 LISTED_FLIPS = 4
 
 
+_RANKS = (Decision.GO, Decision.CONDITIONAL, Decision.NO_GO)
+# Gates whose verdict one indicator's level can change.
+_FloorGate = MinIndicatorScoreGate | MinCriterionScoreGate
+
+
 @dataclass(frozen=True)
 class _State:
     pack: CriteriaPack
@@ -42,6 +47,54 @@ class _State:
     gates: tuple[GateResult, ...]
     caps: tuple[str, ...]
     decision: Decision
+    # Per indicator: the gates its level can change, and the worst rank of
+    # the failed gates it cannot, worked out once instead of per change.
+    dependent: dict[str, list[tuple[_FloorGate, GateResult]]]
+    fixed_rank: dict[str, int]
+
+
+def _state(
+    pack: CriteriaPack,
+    raw: Raw,
+    gates: tuple[GateResult, ...],
+    caps: tuple[str, ...],
+    decision: Decision,
+) -> _State:
+    pairs = list(zip(pack.gates, gates, strict=True))
+    dependent: dict[str, list[tuple[_FloorGate, GateResult]]] = {key: [] for key in raw.fraction}
+    for gate, result in pairs:
+        if result.status is GateStatus.NOT_APPLICABLE:
+            continue  # applicability comes from traits and categories, not from levels
+        if isinstance(gate, MinIndicatorScoreGate) and gate.indicator in dependent:
+            dependent[gate.indicator].append((gate, result))
+        elif isinstance(gate, MinCriterionScoreGate):
+            for key, criterion in raw.criterion_of.items():
+                if criterion == gate.criterion:
+                    dependent[key].append((gate, result))
+    touched: dict[int, set[str]] = {}
+    for key, deps in dependent.items():
+        for gate, _ in deps:
+            touched.setdefault(id(gate), set()).add(key)
+    failed = [
+        (_rank(r.severity.value), touched.get(id(g), set()))
+        for g, r in pairs
+        if r.status is GateStatus.FAILED
+    ]
+    # Most indicators touch no failed gate: they share the worst rank of all.
+    worst = max((rank for rank, _ in failed), default=0)
+    fixed_rank = dict.fromkeys(dependent, worst)
+    for key in {key for _, keys in failed for key in keys}:
+        fixed_rank[key] = max((rank for rank, keys in failed if key not in keys), default=0)
+    return _State(pack, raw, gates, caps, decision, dependent, fixed_rank)
+
+
+def _band(score: float, go: float, conditional: float) -> int:
+    """The rank the score alone gives: 0 go, 1 conditional, 2 no-go."""
+    return 0 if score >= go else 1 if score >= conditional else 2
+
+
+def _rank(value: str) -> int:
+    return 2 if value == "no-go" else 1 if value == "conditional" else 0
 
 
 def decision_margin(
@@ -53,24 +106,32 @@ def decision_margin(
     decision: Decision,
     by_score: Decision,
 ) -> Margin:
-    state = _State(pack, raw, gates, caps, decision)
+    state = _state(pack, raw, gates, caps, decision)
     better: list[tuple[float, Flip]] = []
     worse: list[tuple[float, Flip]] = []
     step = 1 / pack.scale.maximum
+    policy = pack.policy
+    band = _band(points(raw.score), policy.go_threshold, policy.conditional_threshold)
     for key, ind in indicators.items():
-        if ind.status is not IndicatorStatus.SCORED:
-            continue
+        if ind.status is not IndicatorStatus.SCORED or state.fixed_rank[key] == 2:
+            continue  # not scored, or held at no-go by gates this level cannot touch
         fraction = raw.fraction[key]
         weight = raw.overall_weight[key]
         for delta in (step, -step):
             moved = min(max(fraction + delta, 0.0), 1.0)
             if moved == fraction:
                 continue
+            # The common case, worked out inline: no gate depends on this
+            # indicator, so only a move across a score threshold can matter.
+            if not state.dependent[key]:
+                score = points(raw.score + weight * (moved - fraction) * 100)
+                if _band(score, policy.go_threshold, policy.conditional_threshold) == band:
+                    continue
             outcome = _decision_with(state, key, moved - fraction, 0.0)
             if outcome is decision:
                 continue
             level = round(moved * pack.scale.maximum, 2)
-            flip = Flip(
+            flip = Flip.trusted(
                 kind="indicator",
                 ref=key,
                 change=f"{ind.title} one level {'up' if delta > 0 else 'down'} "
@@ -85,7 +146,7 @@ def decision_margin(
             others = [g.severity for g in gates if g.status is GateStatus.FAILED and g is not gate]
             outcome = combine(by_score, others, bool(caps))
             if outcome is not decision:
-                flip = Flip(
+                flip = Flip.trusted(
                     kind="gate", ref=gate.id, change=f"gate '{gate.title}' passes", to=outcome
                 )
                 better.append((0.0, flip))
@@ -96,14 +157,16 @@ def decision_margin(
             better.append(
                 (
                     0.0,
-                    Flip(kind="cap", ref=",".join(caps), change="the policy caps lift", to=outcome),
+                    Flip.trusted(
+                        kind="cap", ref=",".join(caps), change="the policy caps lift", to=outcome
+                    ),
                 )
             )
     better.sort(key=lambda pair: (pair[1].to.rank, pair[0], pair[1].kind, pair[1].ref))
     worse.sort(key=lambda pair: (-pair[1].to.rank, pair[0], pair[1].kind, pair[1].ref))
     flips = tuple(f for _, f in better[:LISTED_FLIPS]) + tuple(f for _, f in worse[:LISTED_FLIPS])
     knife_edge = any(f.kind == "indicator" for _, f in better + worse)
-    return Margin(
+    return Margin.trusted(
         knife_edge=knife_edge,
         score_above=_above(raw.score, pack, by_score),
         score_below=_below(raw.score, pack, by_score),
@@ -116,33 +179,32 @@ def decision_margin(
 def _decision_with(state: _State, key: str, delta: float, confidence_delta: float) -> Decision:
     """The decision if one indicator's fraction moved by delta (and confidence by its delta)."""
     pack, raw = state.pack, state.raw
+    rank = state.fixed_rank[key]
+    if rank == 2:  # a no-go this indicator's level cannot touch
+        return Decision.NO_GO
+    policy = pack.policy
     score = points(raw.score + raw.overall_weight[key] * delta * 100)
-    criterion = raw.criterion_of[key]
-    severities = []
-    for gate, result in zip(pack.gates, state.gates, strict=True):
-        status = result.status
-        if isinstance(gate, MinIndicatorScoreGate) and gate.indicator == key:
-            fraction = raw.fraction[key] + delta
-            status = (
-                GateStatus.PASSED
-                if round(fraction * pack.scale.maximum, 4) >= gate.min_score
-                else GateStatus.FAILED
-            )
-        elif isinstance(gate, MinCriterionScoreGate) and gate.criterion == criterion:
-            before = raw.criterion_score[criterion] or 0.0
-            after = points(before + raw.within[key] * delta * 100)
-            status = GateStatus.PASSED if after >= gate.min_score else GateStatus.FAILED
-        if status is GateStatus.FAILED:
-            severities.append(
-                result.severity if result.status is GateStatus.FAILED else gate.severity
-            )
-    caps = set(state.caps)
+    if score < policy.conditional_threshold:
+        return Decision.NO_GO
+    rank = max(rank, 0 if score >= policy.go_threshold else 1)
+    for gate, result in state.dependent[key]:
+        if isinstance(gate, MinIndicatorScoreGate):
+            level = round((raw.fraction[key] + delta) * pack.scale.maximum, 4)
+            failed = level < gate.min_score
+        else:
+            before = raw.criterion_score[raw.criterion_of[key]] or 0.0
+            failed = points(before + raw.within[key] * delta * 100) < gate.min_score
+        if failed:
+            severity = result.severity if result.status is GateStatus.FAILED else gate.severity
+            rank = max(rank, _rank(severity.value))
+    capped = bool(state.caps)
     if confidence_delta:
+        others = set(state.caps) - {"min_confidence"}
         confidence = round(raw.confidence + confidence_delta, 4)
-        caps.discard("min_confidence")
-        if confidence < pack.policy.min_confidence:
-            caps.add("min_confidence")
-    return combine(score_decision(score, pack.policy), severities, bool(caps))
+        capped = bool(others) or confidence < policy.min_confidence
+    if capped:
+        rank = max(rank, 1)
+    return _RANKS[rank]
 
 
 def _assessor_flips(
@@ -189,7 +251,7 @@ def _assessor_flips(
         outcome = _decision_with(state, ind.id, (after - before) / top, confidence_delta)
         if outcome is state.decision:
             continue
-        flip = Flip(
+        flip = Flip.trusted(
             kind="assessor",
             ref=answer.assessor,
             change=f"{answer.assessor}'s answer on {ind.title} from {answer.score} to {moved}",

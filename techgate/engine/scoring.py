@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from techgate.engine.aggregate import Aggregate
 from techgate.engine.analyses import Derived
-from techgate.engine.numbers import maybe_share, points, share
+from techgate.engine.numbers import SCORE_DIGITS, SHARE_DIGITS, points, share
 from techgate.model.criteria import CriteriaPack, Criterion, DerivedMeasure, Indicator
 from techgate.model.evaluation import CriterionResult, IndicatorResult, IndicatorStatus
 from techgate.model.proposal import Category, Trait
@@ -78,6 +78,41 @@ def indicator_weight(indicator: Indicator, traits: frozenset[Trait]) -> float:
     return max(chosen) if chosen else indicator.weight
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """One criterion's weights by status, and its score."""
+
+    counted: float  # scored and gaps: what the score is taken over
+    applicable: float
+    covered: float  # scored and unchanged
+    score: float | None
+
+
+def _tally(criterion: Criterion, values: dict[str, _Value]) -> _Tally:
+    counted = applicable = covered = 0.0
+    for indicator in criterion.indicators:
+        value = values[indicator.id]
+        status = value.status
+        if status is _NOT_APPLICABLE:
+            continue
+        applicable += value.weight
+        if status is _SCORED or status is _GAP:
+            counted += value.weight
+        if status is _SCORED or status is _UNCHANGED:
+            covered += value.weight
+    score = None
+    if counted:
+        # Weights become shares before they multiply anything, everywhere: a
+        # ratio of weights is exact under scaling, so scaling every weight by
+        # the same factor gives a bit-identical record.
+        score = 100 * sum(
+            (values[i.id].weight / counted) * values[i.id].fraction
+            for i in criterion.indicators
+            if values[i.id].status in _COUNTED
+        )
+    return _Tally(counted, applicable, covered, score)
+
+
 def score_pack(
     pack: CriteriaPack,
     category: Category,
@@ -86,42 +121,36 @@ def score_pack(
     derived: dict[DerivedMeasure, Derived],
     benefits_support: float,
 ) -> Scores:
+    top = pack.scale.maximum
     values = {
-        ind.id: _value(ind, answers.get(ind.id), derived, category, traits, pack.scale.maximum)
+        ind.id: _value(ind, answers.get(ind.id), derived, category, traits, top)
         for crit in pack.criteria
         for ind in crit.indicators
     }
-    criterion_scores = {c.id: _criterion_score(c, values) for c in pack.criteria}
-    counted = [c for c in pack.criteria if criterion_scores[c.id] is not None]
-    counted_weight = sum(c.weight for c in counted)
-    # Weights become shares before they multiply anything, everywhere: a
-    # ratio of weights is exact under scaling, so scaling every weight by the
-    # same factor gives a bit-identical record.
+    tallies = {c.id: _tally(c, values) for c in pack.criteria}
+    counted_weight = sum(c.weight for c in pack.criteria if tallies[c.id].score is not None)
     shares = {
-        c.id: (c.weight / counted_weight if criterion_scores[c.id] is not None else 0.0)
+        c.id: (c.weight / counted_weight if tallies[c.id].score is not None else 0.0)
         for c in pack.criteria
     }
-    overall = sum(shares[c.id] * (criterion_scores[c.id] or 0.0) for c in counted)
+    overall = sum(shares[key] * (tally.score or 0.0) for key, tally in tallies.items())
+    within: dict[str, float] = {}
+    overall_weights: dict[str, float] = {}
+    criterion_of: dict[str, str] = {}
+    for criterion in pack.criteria:
+        counted = tallies[criterion.id].counted
+        for i in criterion.indicators:
+            criterion_of[i.id] = criterion.id
+            if values[i.id].status in _COUNTED:
+                within[i.id] = values[i.id].weight / counted
+                overall_weights[i.id] = shares[criterion.id] * within[i.id]
+    context = _Context(pack, top, pack.acceptable_levels, pack.policy.disagreement_spread)
     criteria = tuple(
-        _criterion_result(c, values, pack, criterion_scores[c.id], shares[c.id])
+        _criterion_result(c, values, context, tallies[c.id], shares[c.id], overall_weights)
         for c in pack.criteria
     )
-    coverage = _coverage(pack, values)
-    within: dict[str, float] = {}
-    for criterion in pack.criteria:
-        weight = sum(
-            values[i.id].weight for i in criterion.indicators if values[i.id].status in _COUNTED
-        )
-        for i in criterion.indicators:
-            if values[i.id].status in _COUNTED:
-                within[i.id] = values[i.id].weight / weight
-    overall_weights = {
-        i.id: shares[c.id] * within[i.id]
-        for c in pack.criteria
-        for i in c.indicators
-        if i.id in within
-    }
-    support_weight, support = _support(values, overall_weights, pack.scale.maximum)
+    coverage = _coverage(pack, tallies)
+    support_weight, support = _support(values, overall_weights, top)
     weight = pack.policy.benefits_weight
     confidence = coverage * ((1 - weight) * support + weight * benefits_support)
     raw = Raw(
@@ -132,10 +161,20 @@ def score_pack(
         overall_weight=overall_weights,
         within=within,
         fraction={key: value.fraction for key, value in values.items()},
-        criterion_of={i.id: c.id for c in pack.criteria for i in c.indicators},
-        criterion_score=criterion_scores,
+        criterion_of=criterion_of,
+        criterion_score={key: tally.score for key, tally in tallies.items()},
     )
     return Scores(criteria, points(overall), share(coverage), share(confidence), raw)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every indicator result needs from the pack, looked up once per evaluation."""
+
+    pack: CriteriaPack
+    top: int
+    acceptable: dict[str, int]
+    disagreement_spread: int
 
 
 def _value(
@@ -155,6 +194,8 @@ def _value(
         )
     if indicator.derived is not None:
         fact = derived[indicator.derived]
+        if fact.unchanged:
+            return _Value(_UNCHANGED, weight=weight, explanation=fact.explanation)
         if fact.fraction is None:
             if not fact.applicable:
                 return _Value(_NOT_APPLICABLE, explanation=fact.explanation)
@@ -189,108 +230,81 @@ def _value(
     )
 
 
-def _criterion_score(criterion: Criterion, values: dict[str, _Value]) -> float | None:
-    """0-100 weighted mean of scored indicators and gaps (at zero); None when neither exists."""
-    counted = [values[i.id] for i in criterion.indicators if values[i.id].status in _COUNTED]
-    weight = sum(v.weight for v in counted)
-    if not weight:
-        return None
-    return 100 * sum((v.weight / weight) * v.fraction for v in counted)
-
-
 def _criterion_result(
     criterion: Criterion,
     values: dict[str, _Value],
-    pack: CriteriaPack,
-    score: float | None,
+    context: _Context,
+    tally: _Tally,
     weight_share: float,
+    overall_weights: dict[str, float],
 ) -> CriterionResult:
-    counted_weight = sum(
-        values[i.id].weight for i in criterion.indicators if values[i.id].status in _COUNTED
-    )
-    indicators = tuple(
-        _indicator_result(
-            i,
-            values[i.id],
-            pack,
-            weight_share * (values[i.id].weight / counted_weight)
-            if values[i.id].status in _COUNTED
-            else 0.0,
-        )
-        for i in criterion.indicators
-    )
-    applicable = sum(
-        values[i.id].weight
-        for i in criterion.indicators
-        if values[i.id].status is not _NOT_APPLICABLE
-    )
-    covered = sum(
-        values[i.id].weight for i in criterion.indicators if values[i.id].status in _COVERED
-    )
-    return CriterionResult(
+    score = tally.score
+    return CriterionResult.trusted(
         id=criterion.id,
         title=criterion.title,
         weight=criterion.weight,
         weight_share=share(weight_share),
         score=None if score is None else points(score),
         contribution=points(weight_share * score) if score is not None else 0.0,
-        coverage=share(covered / applicable) if applicable else 1.0,
-        indicators=indicators,
+        coverage=share(tally.covered / tally.applicable) if tally.applicable else 1.0,
+        indicators=tuple(
+            _indicator_result(i, values[i.id], context, overall_weights.get(i.id, 0.0))
+            for i in criterion.indicators
+        ),
     )
 
 
 def _indicator_result(
-    indicator: Indicator, value: _Value, pack: CriteriaPack, overall_weight: float
+    indicator: Indicator, value: _Value, context: _Context, overall_weight: float
 ) -> IndicatorResult:
-    scale_max = pack.scale.maximum
-    scored = value.status is _SCORED
-    scale_score = value.fraction * scale_max if scored else None
-    level = min(math.floor(scale_score + 1e-9), scale_max) if scale_score is not None else None
-    answers = value.aggregate.answers if value.aggregate else ()
-    cited = any(a.evidence for a in answers if a.score is not None)
-    return IndicatorResult(
+    top = context.top
+    status = value.status
+    scored = status is _SCORED
+    fraction = value.fraction
+    level = scale_score = score_pct = None
+    if scored:
+        scale_score = round(fraction * top, SHARE_DIGITS) + 0.0
+        score_pct = round(100 * fraction, SCORE_DIGITS) + 0.0
+        level = min(math.floor(fraction * top + 1e-9), top)
+    aggregate = value.aggregate
+    answers = aggregate.answers if aggregate else ()
+    assessed = indicator.derived is None
+    return IndicatorResult.trusted(
         id=indicator.id,
         title=indicator.title,
-        status=value.status,
-        derived_from=indicator.derived.value if indicator.derived else None,
-        score=maybe_share(scale_score),
-        score_pct=points(100 * value.fraction) if scored else None,
+        status=status,
+        derived_from=None if assessed else indicator.derived.value,  # type: ignore[union-attr]
+        score=scale_score,
+        score_pct=score_pct,
         level=level,
-        level_label=pack.scale.level(level).label if level is not None else None,
-        level_description=indicator.levels.get(level) if level is not None else None,
+        level_label=None if level is None else context.pack.scale.levels[level].label,
+        level_description=None if level is None else indicator.levels.get(level),
         weight=value.weight or indicator.weight,
-        overall_weight=share(overall_weight),
-        acceptable_level=acceptable_level(indicator, pack),
-        contribution=points(100 * overall_weight * value.fraction) if scored else 0.0,
-        spread=value.spread if scored and indicator.derived is None else None,
-        disagreement=scored and value.spread >= pack.policy.disagreement_spread,
-        evidence_strength=share(value.strength),
-        evidence_kind=value.aggregate.strongest if value.aggregate else None,
+        overall_weight=round(overall_weight, SHARE_DIGITS) + 0.0,
+        acceptable_level=context.acceptable[indicator.id],
+        contribution=round(100 * overall_weight * fraction, SCORE_DIGITS) + 0.0 if scored else 0.0,
+        spread=value.spread if scored and assessed else None,
+        disagreement=scored and value.spread >= context.disagreement_spread,
+        evidence_strength=round(value.strength, SHARE_DIGITS) + 0.0,
+        evidence_kind=aggregate.strongest if aggregate else None,
         # An unassessed indicator that needs evidence has none: omission must
         # not escape the evidence rule that an honest answer would meet.
-        evidence_missing=value.status in _COUNTED
+        evidence_missing=(scored or status is _GAP)
         and indicator.evidence_required
-        and indicator.derived is None
-        and not cited,
+        and assessed
+        and not any(a.evidence for a in answers if a.score is not None),
         explanation=value.explanation,
         assessors=answers,
     )
 
 
-def acceptable_level(indicator: Indicator, pack: CriteriaPack) -> int:
-    level = indicator.acceptable_level
-    return pack.acceptable_level if level is None else level
-
-
-def _coverage(pack: CriteriaPack, values: dict[str, _Value]) -> float:
+def _coverage(pack: CriteriaPack, tallies: dict[str, _Tally]) -> float:
     """Share of applicable weight that was scored or found unchanged, criterion weights applied."""
-    shares: list[tuple[float, float]] = []
-    for criterion in pack.criteria:
-        weighed = [values[i.id] for i in criterion.indicators]
-        applicable = sum(v.weight for v in weighed if v.status is not _NOT_APPLICABLE)
-        if applicable:
-            covered = sum(v.weight for v in weighed if v.status in _COVERED)
-            shares.append((criterion.weight, covered / applicable))
+    shares = [
+        (c.weight, tallies[c.id].covered / tallies[c.id].applicable)
+        for c in pack.criteria
+        if tallies[c.id].applicable
+    ]
     total = sum(weight for weight, _ in shares)
     return sum((weight / total) * covered for weight, covered in shares) if total else 0.0
 

@@ -73,7 +73,7 @@ def stakeholders(proposal: Proposal) -> tuple[StakeholderAnalysis, Finding, Find
         favourable = in_favour / asked_people if asked_people else None
         sample_weight = participants / (participants + SAMPLE_PRIOR)
         groups.append(
-            GroupInput(
+            GroupInput.trusted(
                 group=group.value,
                 consultations=len(heard),
                 participants=participants,
@@ -125,7 +125,7 @@ def stakeholders(proposal: Proposal) -> tuple[StakeholderAnalysis, Finding, Find
         else f"No {_words(g.group)} were consulted."
         for g in groups
     )
-    return StakeholderAnalysis(groups=tuple(groups), summary=summary), values[0], values[1]
+    return StakeholderAnalysis.trusted(groups=tuple(groups), summary=summary), values[0], values[1]
 
 
 def _words(group: str) -> str:

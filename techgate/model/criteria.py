@@ -366,6 +366,15 @@ class CriteriaPack(Frozen):
         return {ind.id: (crit, ind) for crit in self.criteria for ind in crit.indicators}
 
     @cached_property
+    def acceptable_levels(self) -> dict[str, int]:
+        """Indicator id to the level the pack calls acceptable for it."""
+        default = self.acceptable_level
+        return {
+            key: default if ind.acceptable_level is None else ind.acceptable_level
+            for key, (_, ind) in self._indicator_index.items()
+        }
+
+    @cached_property
     def rule_traits(self) -> frozenset[Trait]:
         """Traits that some indicator's or gate's applicability depends on."""
         rules = [i.applies_to for _, i in self._indicator_index.values()]

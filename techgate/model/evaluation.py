@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Literal
 
-from techgate.model._base import Frozen
+from techgate.model._base import Record
 from techgate.model.criteria import DecisionPolicy, Severity
 from techgate.model.proposal import Category, EvidenceKind
 
@@ -40,7 +40,7 @@ class IndicatorStatus(StrEnum):
     GAP = "gap"
 
 
-class AssessorScore(Frozen):
+class AssessorScore(Record):
     """One assessor's answer as it entered the aggregate."""
 
     assessor: str
@@ -55,7 +55,7 @@ class AssessorScore(Frozen):
     """The assessor's note."""
 
 
-class IndicatorResult(Frozen):
+class IndicatorResult(Record):
     """How one indicator came out."""
 
     id: str
@@ -100,7 +100,7 @@ class IndicatorResult(Frozen):
     """Each assessor's answer, sorted by assessor."""
 
 
-class CriterionResult(Frozen):
+class CriterionResult(Record):
     """How one criterion came out."""
 
     id: str
@@ -130,7 +130,7 @@ class GateStatus(StrEnum):
     NOT_APPLICABLE = "not-applicable"
 
 
-class GateResult(Frozen):
+class GateResult(Record):
     """One gate's verdict."""
 
     id: str
@@ -155,7 +155,7 @@ class GateResult(Frozen):
     """The pack lets this gate off more lightly than the worst honest answer would."""
 
 
-class Reason(Frozen):
+class Reason(Record):
     """One reason behind the decision, ranked by its effect."""
 
     rank: int
@@ -173,7 +173,7 @@ class Reason(Frozen):
     """The reason in a sentence."""
 
 
-class Condition(Frozen):
+class Condition(Record):
     """Something that must happen before a conditional proposal can go ahead."""
 
     source: str
@@ -182,7 +182,7 @@ class Condition(Frozen):
     """What must happen."""
 
 
-class Gap(Frozen):
+class Gap(Record):
     """An indicator that was not scored."""
 
     indicator: str
@@ -193,7 +193,7 @@ class Gap(Frozen):
     """Why it is a gap."""
 
 
-class MotiveAnalysis(Frozen):
+class MotiveAnalysis(Record):
     """Whom the proposal serves."""
 
     objectives_by_kind: dict[str, int]
@@ -210,7 +210,7 @@ class MotiveAnalysis(Frozen):
     """The analysis in a sentence."""
 
 
-class SegmentCoverage(Frozen):
+class SegmentCoverage(Record):
     """Who keeps a channel they can use."""
 
     described: bool
@@ -229,7 +229,7 @@ class SegmentCoverage(Frozen):
     """The analysis in a sentence."""
 
 
-class EscalationAnalysis(Frozen):
+class EscalationAnalysis(Record):
     """Whether a customer can reach a person."""
 
     applies: bool
@@ -248,7 +248,7 @@ class EscalationAnalysis(Frozen):
     """The analysis in a sentence."""
 
 
-class GroupInput(Frozen):
+class GroupInput(Record):
     """What one stakeholder group said."""
 
     group: str
@@ -269,7 +269,7 @@ class GroupInput(Frozen):
     """Methods used."""
 
 
-class StakeholderAnalysis(Frozen):
+class StakeholderAnalysis(Record):
     """Whether staff and customers shaped the proposal."""
 
     groups: tuple[GroupInput, ...]
@@ -278,7 +278,7 @@ class StakeholderAnalysis(Frozen):
     """The analysis in a sentence."""
 
 
-class BenefitLine(Frozen):
+class BenefitLine(Record):
     """One objective's part in the benefits case."""
 
     objective: str
@@ -300,7 +300,7 @@ class BenefitLine(Frozen):
     without a target)."""
 
 
-class BenefitsCase(Frozen):
+class BenefitsCase(Record):
     """What the proposal is worth, and how much of that is measured rather than claimed."""
 
     currency: str | None
@@ -326,7 +326,7 @@ class BenefitsCase(Frozen):
     """The case in a sentence."""
 
 
-class WorkforceAnalysis(Frozen):
+class WorkforceAnalysis(Record):
     """What the proposal does to the people who serve customers."""
 
     stated: bool
@@ -353,7 +353,7 @@ class WorkforceAnalysis(Frozen):
     """The analysis in a sentence."""
 
 
-class AutomationAnalysis(Frozen):
+class AutomationAnalysis(Record):
     """What kind of automation it is, and the safeguards that apply because of it."""
 
     traits: tuple[str, ...]
@@ -368,7 +368,7 @@ class AutomationAnalysis(Frozen):
     """The analysis in a sentence."""
 
 
-class Analyses(Frozen):
+class Analyses(Record):
     """Analyses computed from the proposal's facts."""
 
     motive: MotiveAnalysis
@@ -387,7 +387,7 @@ class Analyses(Frozen):
     """Staff, customer and employee-representative input."""
 
 
-class Flip(Frozen):
+class Flip(Record):
     """One smallest change that would move the decision."""
 
     kind: Literal["indicator", "assessor", "gate", "cap"]
@@ -401,7 +401,7 @@ class Flip(Frozen):
     """The decision after the change."""
 
 
-class Margin(Frozen):
+class Margin(Record):
     """How far the decision is from flipping."""
 
     knife_edge: bool
@@ -418,7 +418,7 @@ class Margin(Frozen):
     """The margin in a sentence."""
 
 
-class ProposalSummary(Frozen):
+class ProposalSummary(Record):
     """The proposal, as the record identifies it."""
 
     id: str
@@ -437,7 +437,7 @@ class ProposalSummary(Frozen):
     """Assessors, sorted."""
 
 
-class PackSummary(Frozen):
+class PackSummary(Record):
     """The pack, as the record identifies it."""
 
     id: str
@@ -452,7 +452,7 @@ class PackSummary(Frozen):
     """The thresholds applied."""
 
 
-class Provenance(Frozen):
+class Provenance(Record):
     """What produced this record, so it can be reproduced and checked."""
 
     techgate_version: str
@@ -473,7 +473,7 @@ class Provenance(Frozen):
     """Latest date in the inputs (proposal or assessment); the record holds no clock time."""
 
 
-class Evaluation(Frozen):
+class Evaluation(Record):
     """The decision record."""
 
     decision: Decision

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from techgate.model.criteria import Aggregation
 from techgate.model.evaluation import AssessorScore
@@ -21,8 +21,7 @@ EVIDENCE_STRENGTH = {
 }
 
 
-@dataclass(frozen=True)
-class Aggregate:
+class Aggregate(NamedTuple):
     """All assessors' answers to one indicator, combined."""
 
     score: float | None

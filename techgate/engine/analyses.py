@@ -10,7 +10,7 @@ that leaving a fact out never reads better than stating it.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from techgate.engine.benefits import MotiveParts, benefits_case
 from techgate.engine.numbers import maybe_share, share
@@ -44,8 +44,7 @@ STEPS_TO_PERSON_OK = 3
 MINUTES_TO_PERSON_OK = 5.0
 
 
-@dataclass(frozen=True)
-class Derived:
+class Derived(NamedTuple):
     """A fraction 0-1 for a derived indicator, or None when facts are missing."""
 
     fraction: float | None
@@ -284,9 +283,7 @@ def _coverage_value(
             min(covered, cap), explanation + f"; {stranded:.0%} lose their only usable channel"
         )
     if at_risk:
-        return Derived(
-            min(covered, AT_RISK_CAP), explanation + f"; {at_risk:.0%} are left at risk"
-        )
+        return Derived(min(covered, AT_RISK_CAP), explanation + f"; {at_risk:.0%} are left at risk")
     keeps_channels = not proposal.replaces or Trait.CUSTOMER_FACING not in proposal.traits
     if keeps_channels and all(s.alternative_remains for s in proposal.segments):
         # Nothing customers use is taken away (a tool they never face cannot

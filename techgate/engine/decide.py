@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from techgate.engine.numbers import points
 from techgate.model.criteria import CriteriaPack, DecisionPolicy, Severity
@@ -23,6 +22,10 @@ from techgate.model.evaluation import (
 # How many indicators a condition names before it gets unreadable.
 NAMED_IN_CONDITION = 3
 _COUNTED = (IndicatorStatus.SCORED, IndicatorStatus.GAP)
+
+
+# A reason before it is ranked: kind, ref, direction, impact, text.
+_Draft = tuple[str, str, str, float | None, str]
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,9 @@ def _caps(
         )
 
 
-def _score_reason(by_score: Decision, score: float, policy: DecisionPolicy) -> dict[str, Any]:
+def _score_reason(
+    by_score: Decision, score: float, policy: DecisionPolicy
+) -> tuple[str, str, str, float | None, str]:
     if by_score is Decision.GO:
         text = f"The score, {score:g}, clears the go threshold of {policy.go_threshold:g}."
     elif by_score is Decision.CONDITIONAL:
@@ -116,13 +121,8 @@ def _score_reason(by_score: Decision, score: float, policy: DecisionPolicy) -> d
             f"The score, {score:g}, is below the conditional threshold of "
             f"{policy.conditional_threshold:g}."
         )
-    return {
-        "kind": "score",
-        "ref": "score",
-        "direction": "for" if by_score is Decision.GO else "against",
-        "impact": points(score - policy.go_threshold),
-        "text": text,
-    }
+    direction = "for" if by_score is Decision.GO else "against"
+    return ("score", "score", direction, points(score - policy.go_threshold), text)
 
 
 def _reasons(
@@ -134,21 +134,18 @@ def _reasons(
     pack: CriteriaPack,
 ) -> tuple[Reason, ...]:
     ordered_gates = sorted(failed, key=lambda g: g.severity is not Severity.NO_GO)
-    drafts: list[dict[str, Any]] = [
-        {
-            "kind": "gate",
-            "ref": g.id,
-            "direction": "against",
-            "impact": None,
-            "text": f"Gate '{g.title}' failed ({g.severity.value}): {g.reason}.",
-        }
+    drafts: list[_Draft] = [
+        (
+            "gate",
+            g.id,
+            "against",
+            None,
+            f"Gate '{g.title}' failed ({g.severity.value}): {g.reason}.",
+        )
         for g in ordered_gates
     ]
     drafts.append(_score_reason(by_score, score, pack.policy))
-    drafts += [
-        {"kind": kind, "ref": ref, "direction": "against", "impact": None, "text": text}
-        for kind, ref, text in caps
-    ]
+    drafts += [(kind, ref, "against", None, text) for kind, ref, text in caps]
     # Indicators argue for or against by how far they sit from the level the
     # pack calls acceptable; one exactly there argues neither way, and an
     # unchanged or not-applicable one is no reason at all.
@@ -163,16 +160,19 @@ def _reasons(
             impacts.append((impact, ind))
     impacts.sort(key=lambda pair: (-abs(pair[0]), pair[1].id))
     drafts += [
-        {
-            "kind": "indicator",
-            "ref": ind.id,
-            "direction": "for" if impact > 0 else "against",
-            "impact": impact,
-            "text": _indicator_text(ind, pack),
-        }
+        (
+            "indicator",
+            ind.id,
+            "for" if impact > 0 else "against",
+            impact,
+            _indicator_text(ind, pack),
+        )
         for impact, ind in impacts
     ]
-    return tuple(Reason.trusted(rank=rank, **draft) for rank, draft in enumerate(drafts, start=1))
+    return tuple(
+        Reason.trusted(rank=rank, kind=kind, ref=ref, direction=direction, impact=impact, text=text)
+        for rank, (kind, ref, direction, impact, text) in enumerate(drafts, start=1)
+    )
 
 
 def _indicator_text(ind: IndicatorResult, pack: CriteriaPack) -> str:

@@ -8,7 +8,8 @@ carries 'lenient' and every output shows it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from techgate.model.criteria import (
     CriteriaPack,
@@ -37,11 +38,10 @@ from techgate.model.proposal import MetricKind, Proposal, Trait
 _OUTCOME_RANK = {"pass": 0, "conditional": 1, "no-go": 2}
 
 
-@dataclass(frozen=True)
-class _Verdict:
+class _Verdict(NamedTuple):
     status: GateStatus
     reason: str
-    missing: tuple[str, ...] = field(default=())  # facts judged at their worst
+    missing: tuple[str, ...] = ()  # facts judged at their worst
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from techgate.engine.aggregate import Aggregate
 from techgate.engine.analyses import Derived
@@ -33,8 +34,7 @@ _COUNTED = (_SCORED, _GAP)
 _COVERED = (_SCORED, _UNCHANGED)
 
 
-@dataclass(frozen=True)
-class _Value:
+class _Value(NamedTuple):
     """An indicator's value before weighting."""
 
     status: IndicatorStatus
@@ -78,8 +78,7 @@ def indicator_weight(indicator: Indicator, traits: frozenset[Trait]) -> float:
     return max(chosen) if chosen else indicator.weight
 
 
-@dataclass(frozen=True)
-class _Tally:
+class _Tally(NamedTuple):
     """One criterion's weights by status, and its score."""
 
     counted: float  # scored and gaps: what the score is taken over

@@ -6,7 +6,7 @@ was not recorded counts as not in favour, so recording it can only help.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from techgate.engine.numbers import maybe_share, share
 from techgate.model.evaluation import GroupInput, StakeholderAnalysis
@@ -17,8 +17,7 @@ from techgate.model.proposal import Proposal, StakeholderGroup, count_of
 SAMPLE_PRIOR = 10
 
 
-@dataclass(frozen=True)
-class _Heard:
+class _Heard(NamedTuple):
     """One consultation or one pilot's feedback, as counted for a group."""
 
     method: str

@@ -34,6 +34,14 @@ class Frozen(BaseModel):
 
 
 _set = object.__setattr__
+_FIELD_NAMES: dict[type, set[str]] = {}
+
+
+def _field_names(cls: type[BaseModel]) -> set[str]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = set(cls.model_fields)
+    return names
 
 
 class Record(Frozen):
@@ -50,7 +58,9 @@ class Record(Frozen):
     def trusted(cls, **values: Any) -> Self:
         record = cls.__new__(cls)
         _set(record, "__dict__", values)
-        _set(record, "__pydantic_fields_set__", set(values))
+        # Every field is always given, so the set of fields set is the same
+        # for every record of a class: copy it rather than hash the names again.
+        _set(record, "__pydantic_fields_set__", _field_names(cls).copy())
         _set(record, "__pydantic_extra__", None)
         _set(record, "__pydantic_private__", None)
         return record

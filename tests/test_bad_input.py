@@ -92,6 +92,19 @@ CASES: dict[str, tuple[object, str, str]] = {
         "      value: 60000", "      weight: 2", "cannot be compared", "weight: 2"
     ),
     "value without a currency": case("  currency: EUR\n", "", "names no currency", "value: 240000"),
+    "NaN as a measured value": case(
+        "      measured: 2.6", "      measured: .nan", "less than or equal to", "measured: .nan"
+    ),
+    "infinite objective value": case(
+        "      value: 60000", "      value: .inf", "less than or equal to", "value: .inf"
+    ),
+    "capacity with no throughput": case(
+        "workforce:\n  roles_removed: 0",
+        "workforce:\n  roles_removed: 2\n  remaining_route: {staffed_hours_per_week: 10, "
+        "contacts_per_hour: 0, demand_per_week: 5}",
+        "greater than 0",
+        "remaining_route",
+    ),
     "participants below zero": case(
         "participants: 18", "participants: {at_least: -3}", "greater than or equal to 0"
     ),

@@ -46,3 +46,12 @@ def test_generated_records_are_what_validation_would_build(
     if unchanged:
         data["assessments"][0]["scores"]["customer-context"] = "unchanged"
     assert_revalidates(techgate.evaluate(techgate.load_proposal(data), PACK))
+
+
+def test_a_copy_of_a_trusted_record_does_not_change_the_original() -> None:
+    record = techgate.evaluate(techgate.load_proposal(EXAMPLES / "callback-queue.yaml"), PACK)
+    criterion = record.criteria[0]
+    changed = criterion.model_copy(update={"title": "Changed"})
+    assert changed.title == "Changed" and criterion.title != "Changed"
+    assert criterion.model_fields_set == set(type(criterion).model_fields)
+    assert changed.model_fields_set is not criterion.model_fields_set

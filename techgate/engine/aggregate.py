@@ -54,6 +54,15 @@ def aggregate_answers(proposal: Proposal, how: Aggregation) -> dict[str, Aggrega
     return {key: _combine(tuple(group), kinds, how) for key, group in answers.items()}
 
 
+def _median(numbers: list[int]) -> float:
+    """The median as statistics.median gives it, without its generality: lists are tiny."""
+    ordered = sorted(numbers)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def _combine(
     answers: tuple[AssessorScore, ...], kinds: dict[str, EvidenceKind], how: Aggregation
 ) -> Aggregate:
@@ -67,9 +76,7 @@ def _combine(
         kinds[ref] for a in answers if a.score is not None for ref in a.evidence if ref in kinds
     ]
     strongest = max(cited, key=EVIDENCE_STRENGTH.__getitem__, default=None)
-    combined = (
-        statistics.median(numbers) if how is Aggregation.MEDIAN else statistics.fmean(numbers)
-    )
+    combined = _median(numbers) if how is Aggregation.MEDIAN else statistics.fmean(numbers)
     return Aggregate(
         score=float(combined),
         unchanged=False,

@@ -37,6 +37,9 @@ class Outcome:
     conditions: tuple[Condition, ...]
 
 
+_AS_DECISION = {Severity.NO_GO: Decision.NO_GO, Severity.CONDITIONAL: Decision.CONDITIONAL}
+
+
 def score_decision(score: float, policy: DecisionPolicy) -> Decision:
     if score >= policy.go_threshold:
         return Decision.GO
@@ -49,7 +52,7 @@ def combine(by_score: Decision, severities: Iterable[Severity], capped: bool) ->
     """The worst of the score's decision, each failed gate's severity and the policy caps."""
     decision = by_score
     for severity in severities:
-        decision = decision.worst(Decision(severity.value))
+        decision = decision.worst(_AS_DECISION[severity])
     return decision.worst(Decision.CONDITIONAL) if capped else decision
 
 

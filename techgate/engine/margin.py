@@ -20,6 +20,7 @@ from techgate.model.criteria import (
     CriteriaPack,
     MinCriterionScoreGate,
     MinIndicatorScoreGate,
+    Severity,
 )
 from techgate.model.evaluation import (
     Decision,
@@ -73,7 +74,7 @@ def _state(
         for gate, _ in deps:
             touched.setdefault(id(gate), set()).add(key)
     failed = [
-        (_rank(r.severity.value), touched.get(id(g), set()))
+        (_SEVERITY_RANK[r.severity], touched.get(id(g), set()))
         for g, r in pairs
         if r.status is GateStatus.FAILED
     ]
@@ -112,8 +113,7 @@ def _band(score: float, go: float, conditional: float) -> int:
     return 0 if score >= go else 1 if score >= conditional else 2
 
 
-def _rank(value: str) -> int:
-    return 2 if value == "no-go" else 1 if value == "conditional" else 0
+_SEVERITY_RANK = {Severity.NO_GO: 2, Severity.CONDITIONAL: 1}
 
 
 def decision_margin(
@@ -130,7 +130,8 @@ def decision_margin(
     worse: list[tuple[float, Flip]] = []
     step = 1 / pack.scale.maximum
     policy = pack.policy
-    band = _band(points(raw.score), policy.go_threshold, policy.conditional_threshold)
+    go, conditional = policy.go_threshold, policy.conditional_threshold
+    band = _band(points(raw.score), go, conditional)
     for key, ind in indicators.items():
         if ind.status is not IndicatorStatus.SCORED or state.fixed_rank[key] == 2:
             continue  # not scored, or held at no-go by gates this level cannot touch
@@ -143,8 +144,10 @@ def decision_margin(
             # The common case, worked out inline: no gate depends on this
             # indicator, so only a move across a score threshold can matter.
             if not state.dependent[key]:
-                score = points(raw.score + weight * (moved - fraction) * 100)
-                if _band(score, policy.go_threshold, policy.conditional_threshold) == band:
+                score = raw.score + weight * (moved - fraction) * 100
+                if min(abs(score - go), abs(score - conditional)) < 0.01:
+                    score = points(score)  # near a threshold the rounding decides
+                if _band(score, go, conditional) == band:
                     continue
             outcome = _decision_with(state, key, moved - fraction, 0.0)
             if outcome is decision:
@@ -215,7 +218,7 @@ def _decision_with(state: _State, key: str, delta: float, confidence_delta: floa
             failed = points(before + raw.within[key] * delta * 100) < gate.min_score
         if failed:
             severity = result.severity if result.status is GateStatus.FAILED else gate.severity
-            rank = max(rank, _rank(severity.value))
+            rank = max(rank, _SEVERITY_RANK[severity])
     capped = bool(state.caps)
     if confidence_delta:
         others = set(state.caps) - {"min_confidence"}

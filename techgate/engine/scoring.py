@@ -279,12 +279,12 @@ def _indicator_result(
         level_label=None if level is None else context.pack.scale.levels[level].label,
         level_description=None if level is None else indicator.levels.get(level),
         weight=value.weight or indicator.weight,
-        overall_weight=round(overall_weight, SHARE_DIGITS) + 0.0,
+        overall_weight=round(overall_weight, SHARE_DIGITS) + 0.0 if overall_weight else 0.0,
         acceptable_level=context.acceptable[indicator.id],
         contribution=round(100 * overall_weight * fraction, SCORE_DIGITS) + 0.0 if scored else 0.0,
         spread=value.spread if scored and assessed else None,
         disagreement=scored and value.spread >= context.disagreement_spread,
-        evidence_strength=round(value.strength, SHARE_DIGITS) + 0.0,
+        evidence_strength=round(value.strength, SHARE_DIGITS) + 0.0 if value.strength else 0.0,
         evidence_kind=aggregate.strongest if aggregate else None,
         # An unassessed indicator that needs evidence has none: omission must
         # not escape the evidence rule that an honest answer would meet.

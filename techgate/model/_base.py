@@ -58,9 +58,10 @@ class Record(Frozen):
     def trusted(cls, **values: Any) -> Self:
         record = cls.__new__(cls)
         _set(record, "__dict__", values)
-        # Every field is always given, so the set of fields set is the same
-        # for every record of a class: copy it rather than hash the names again.
-        _set(record, "__pydantic_fields_set__", _field_names(cls).copy())
+        # Every field is always given, so every record of a class has the same
+        # set of fields set; they share one (records are frozen, and pydantic
+        # copies the set before it changes one, as in model_copy(update=...)).
+        _set(record, "__pydantic_fields_set__", _FIELD_NAMES.get(cls) or _field_names(cls))
         _set(record, "__pydantic_extra__", None)
         _set(record, "__pydantic_private__", None)
         return record

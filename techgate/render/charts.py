@@ -41,11 +41,7 @@ def radar_chart(criteria: tuple[CriterionResult, ...], size: int = 300, width: i
             centre + radius * fraction * math.sin(angle),
         )
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart radar" role="img" '
-        f'viewBox="0 0 {width} {size}" width="{width}" height="{size}">',
-        f"<title>{escape('Criterion scores out of 100: ' + summary)}</title>",
-    ]
+    parts = _opening("radar", width, size, "Criterion scores out of 100: " + summary)
     for ring in (0.25, 0.5, 0.75, 1.0):
         ring_points = " ".join(
             f"{_n(x)},{_n(y)}" for x, y in (point(i, ring) for i in range(count))
@@ -94,11 +90,9 @@ def contribution_chart(criteria: tuple[CriterionResult, ...], width: int = 460) 
     summary = "; ".join(
         f"{c.title} {c.contribution:.1f} of {100 * c.weight_share:.1f} points" for c in criteria
     )
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart bars" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
-        f"<title>{escape('Points each criterion adds to the overall score: ' + summary)}</title>",
-    ]
+    parts = _opening(
+        "bars", width, height, "Points each criterion adds to the overall score: " + summary
+    )
     for index, criterion in enumerate(criteria):
         y = top + index * row
         possible = 100 * criterion.weight_share * scale
@@ -150,11 +144,7 @@ def benefits_chart(benefits: BenefitsCase, width: int = 520) -> Markup:
         f"{amount(line.measured_value)} measured"
         for line in lines
     )
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart benefits" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
-        f"<title>{escape('Claimed and measured benefits a year: ' + summary)}</title>",
-    ]
+    parts = _opening("benefits", width, height, "Claimed and measured benefits a year: " + summary)
     for index, line in enumerate(lines):
         y = top + index * row
         wrapped = textwrap.wrap(line.objective, 34) or [""]
@@ -190,3 +180,12 @@ def benefits_chart(benefits: BenefitsCase, width: int = 520) -> Markup:
     )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every value above is escaped or numeric
+
+
+def _opening(kind: str, width: float, height: float, title: str) -> list[str]:
+    """An SVG chart's opening tag and its title, the text alternative the PDF tags use."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {kind}" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
+        f"<title>{escape(title)}</title>",
+    ]

@@ -274,3 +274,34 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     command = readme.split("Set up and run the tests:")[1].split("```sh\n")[1].split("\n```")[0]
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert command.strip() in [line.strip() for line in ci_lines]
+
+
+def test_an_output_folder_named_with_a_slash_is_made_never_written_as_a_file(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "reports" / "2026"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "evaluate",
+            str(EXAMPLES / "callback-queue.yaml"),
+            "--json",
+            f"{folder}/",
+            "-f",
+            "markdown",
+            "-o",
+            f"{tmp_path / 'md'}/",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (folder / "callback-queue.json").is_file()
+    assert (tmp_path / "md" / "callback-queue.md").is_file()
+    # A file where a folder is meant is refused, named, and left alone.
+    blocker = tmp_path / "taken"
+    blocker.write_text("keep me")
+    refused = CliRunner().invoke(
+        cli, ["evaluate", str(EXAMPLES / "callback-queue.yaml"), "--json", f"{blocker}/"]
+    )
+    assert refused.exit_code == 2
+    assert f"{blocker}/: (document): is not a folder" in refused.stderr
+    assert blocker.read_text() == "keep me"

@@ -127,7 +127,7 @@ def batch(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     names = _parse_formats(formats)
-    job = Job(DocumentRequest(dict.fromkeys(names, out_dir), paper, templates), criteria)
+    job = Job(DocumentRequest(dict.fromkeys(names, str(out_dir)), paper, templates), criteria)
     out_dir.mkdir(parents=True, exist_ok=True)
     workers = min(jobs or os.cpu_count() or 1, len(proposals))
     paths = [str(p) for p in proposals]

@@ -52,7 +52,7 @@ def evaluate(
     written = write_documents(record, documents)
     chosen = OutputFormat(output_format)
     if output is not None:
-        target = resolve_output(Path(output), record.proposal.id, chosen.suffix)
+        target = resolve_output(output, record.proposal.id, chosen.suffix)
         write_atomic(target, render(record, chosen, width=width or 100))
         written.append(target)
     elif chosen is OutputFormat.TEXT:

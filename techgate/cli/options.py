@@ -75,8 +75,8 @@ def paper_option(function: F) -> F:
 class DocumentRequest:
     """The report documents a command was asked to write."""
 
-    paths: dict[str, Path]
-    """Format name (pdf, html, md, json) to the path given."""
+    paths: dict[str, str]
+    """Format name (pdf, html, md, json) to the path as given (a trailing '/' means a folder)."""
     paper: str
     templates: Path | None
 
@@ -110,8 +110,9 @@ def document_options(function: F) -> F:
             f"--{name}",
             f"{name}_path",
             metavar="PATH",
-            type=click.Path(path_type=Path),
+            # Kept as typed: a trailing '/' says a folder is meant, even one not made yet.
+            type=click.Path(),
             default=None,
-            help=f"Write the {what} to PATH; a directory receives <proposal-id>.{name}.",
+            help=f"Write the {what} to PATH; a folder (or PATH/) receives <proposal-id>.{name}.",
         )(decorated)
     return decorated  # type: ignore[no-any-return]

@@ -14,8 +14,23 @@ if TYPE_CHECKING:
     from techgate.model.evaluation import Evaluation
 
 
-def resolve_output(path: Path, stem: str, suffix: str) -> Path:
-    """The file to write: the path itself, or <stem><suffix> inside it if it is a directory."""
+def resolve_output(given: str | Path, stem: str, suffix: str) -> Path:
+    """The file to write: the path itself, or <stem><suffix> inside it if it is a folder.
+
+    A path typed with a trailing separator ('reports/') is a folder, made if
+    missing; it never becomes a file of that name.
+    """
+    text = str(given)
+    path = Path(text)
+    if text.endswith(("/", os.sep)) and not path.is_dir():
+        if path.exists():
+            raise single_problem(text, "is not a folder", "remove the trailing '/' to name a file")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise single_problem(
+                text, f"cannot create the folder: {error.strerror}", "choose another path"
+            ) from None
     if path.is_dir():
         return path / f"{stem}{suffix}"
     if not path.parent.is_dir():

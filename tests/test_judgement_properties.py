@@ -38,6 +38,8 @@ def facts(category: str, scores: dict[str, Any], generative: bool = False) -> di
     automation: dict[str, Any] = {}
     if category not in ("generative-assistant", "agent-assist"):
         automation["generates_answers"] = generative
+    if category == "agent-assist":
+        automation["human_reviews_output"] = True
     data["automation"] = automation
     data["assessments"] = [{"assessor": "A", "scores": scores}]
     return data
@@ -99,6 +101,31 @@ def _staff_opinion(share: float | None) -> Mutation:
     return apply
 
 
+def _segments(drop: bool) -> Mutation:
+    """The phone line is replaced; its users are left out, or stated as stranded."""
+
+    def apply(data: dict[str, Any]) -> None:
+        data["replaces"] = ["Phone line"]
+        online, phone = data["segments"]
+        if drop:
+            data["segments"] = [online]
+        else:
+            phone.update(ability="none", alternative_remains=False)
+
+    return apply
+
+
+def _measured_target(target: float | None) -> Mutation:
+    def apply(data: dict[str, Any]) -> None:
+        for objective in data["motive"]["objectives"]:
+            if objective["kind"] == "efficiency":
+                objective.pop("target", None)
+                if target is not None:
+                    objective["target"] = target
+
+    return apply
+
+
 def _score(indicator: str, value: Any) -> Mutation:
     def apply(data: dict[str, Any]) -> None:
         scores = data["assessments"][0]["scores"]
@@ -109,7 +136,7 @@ def _score(indicator: str, value: Any) -> Mutation:
     return apply
 
 
-CUT = {"roles_removed": 20}
+CUT = {"roles_removed": 20, "roles_frozen": 0, "roles_redeployed": 0}
 FACTS: dict[str, tuple[Mutation, Mutation]] = {
     "route to a person": (
         _drop("human_escalation"),
@@ -152,6 +179,8 @@ FACTS: dict[str, tuple[Mutation, Mutation]] = {
         _set(
             {
                 "roles_removed": 1000,
+                "roles_frozen": 0,
+                "roles_redeployed": 0,
                 "remaining_route": {
                     "staffed_hours_per_week": 0,
                     "contacts_per_hour": 1,
@@ -176,6 +205,8 @@ FACTS: dict[str, tuple[Mutation, Mutation]] = {
         ),
     ),
     "staff opinion": (_staff_opinion(None), _staff_opinion(0.0)),
+    "a segment that loses its channel": (_segments(drop=True), _segments(drop=False)),
+    "target of a measured objective": (_measured_target(None), _measured_target(1e12)),
     **{
         f"score of {key}": (_score(key, None), _score(key, 0))
         for key in ("availability", "security", "privacy", "grounded-answers", "machine-disclosure")
@@ -209,12 +240,23 @@ objective = st.fixed_dictionaries(
         "kind": st.sampled_from(["service", "efficiency", "revenue", "insight"]),
         "value": st.integers(0, 1_000_000),
     },
-    optional={"measured": st.just(1.0), "evidence": st.just(["prod"])},
+    optional={
+        "baseline": st.just(0.0),
+        "target": st.just(1.0),
+        "measured": st.just(1.0),
+        "evidence": st.just(["prod"]),
+    },
 )
 objectives = st.lists(objective, min_size=1, max_size=5)
 workforce = st.one_of(
     st.none(),
-    st.fixed_dictionaries({"roles_removed": st.sampled_from([0, 5])}),
+    st.fixed_dictionaries(
+        {
+            "roles_removed": st.sampled_from([0, 5]),
+            "roles_frozen": st.sampled_from([0, 3]),
+            "roles_redeployed": st.just(0),
+        }
+    ),
 )
 
 
@@ -231,6 +273,13 @@ def test_moving_an_objective_from_service_to_efficiency_never_improves_the_decis
         goals = [*goals, {"text": "Faster answers", "kind": "service", "value": 100_000}]
         service = [len(goals) - 1]
     which = data.draw(st.sampled_from(service))
+    if (
+        staff
+        and staff["roles_removed"] + staff["roles_frozen"]
+        and not any(g["kind"] == "efficiency" and g["value"] for g in goals)
+    ):
+        # Posts cut must come with the saving they are cut for (a checked rule).
+        goals = [*goals, {"text": "Lower cost", "kind": "efficiency", "value": 50_000}]
     before = facts(category, scores)
     before["motive"]["objectives"] = goals
     if staff is None:
@@ -316,3 +365,62 @@ def test_margin_lists_exactly_the_one_level_changes_that_flip_the_decision(
     assert listed == flips
     if flips:
         assert record.margin.knife_edge
+
+
+PANEL = ("Ana", "Ben", "Cho")
+Levels = dict[str, tuple[int, int, int]]
+
+
+def panel(levels: Levels, cited: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "assessor": name,
+            "scores": {
+                key: {"score": answers[n], "evidence": [cited[key]]}
+                for key, answers in levels.items()
+            },
+        }
+        for n, name in enumerate(PANEL)
+    ]
+
+
+PANEL_KEYS = [key for key in ASSESSED if key not in GENERATIVE]
+
+
+@settings(max_examples=25)
+@given(
+    levels=st.fixed_dictionaries(
+        {
+            key: st.tuples(st.integers(2, 4), st.integers(1, 4), st.integers(2, 4))
+            for key in PANEL_KEYS
+        }
+    ),
+    # Weak evidence on some answers brings confidence near its minimum, where
+    # one answer's spread alone can move the decision.
+    cited=st.fixed_dictionaries(
+        {key: st.sampled_from(["prod", "demo", "claim"]) for key in PANEL_KEYS}
+    ),
+)
+def test_margin_lists_exactly_the_single_answers_that_flip_the_decision(
+    levels: Levels, cited: dict[str, str]
+) -> None:
+    data = facts("crm", {})
+    data["assessments"] = panel(levels, cited)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("techgate.engine.margin.LISTED_FLIPS", 1000)
+        record = judge(data)
+    titles = {i.id: i.title for c in record.criteria for i in c.indicators}
+    found = set()
+    for key, answers in levels.items():
+        for n, name in enumerate(PANEL):
+            for moved in (answers[n] - 1, answers[n] + 1):
+                if not 0 <= moved <= PACK.scale.maximum:
+                    continue
+                changed = dict(levels)
+                changed[key] = (*answers[:n], moved, *answers[n + 1 :])  # type: ignore[assignment]
+                other = facts("crm", {})
+                other["assessments"] = panel(changed, cited)
+                if judge(other).decision is not record.decision:
+                    found.add(f"{name}'s answer on {titles[key]} from {answers[n]} to {moved}")
+    listed = {f.change for f in record.margin.flips if f.kind == "assessor"}
+    assert listed == found

@@ -66,9 +66,20 @@ def hostile_new_fields(pack: CriteriaPack) -> Any:
     data["automation"] = {"generates_answers": True, "knowledge_source": HOSTILE}
     data["motive"]["objectives"][2]["text"] = HOSTILE
     data["motive"]["success_metrics"][0].update(
-        {"name": f"Metric {IMG} [bold]x[/bold]", "measured": 3, "evidence": ["prod"]}
+        {
+            "name": f"Metric {IMG} [bold]x[/bold]",
+            "baseline": 4,
+            "target": 2,
+            "measured": 3,
+            "evidence": ["prod"],
+        }
     )
-    data["workforce"] = {"roles_removed": 2, "note": HOSTILE}
+    data["workforce"] = {
+        "roles_removed": 2,
+        "roles_frozen": 0,
+        "roles_redeployed": 0,
+        "note": HOSTILE,
+    }
     data["stakeholder_input"][0]["participants"] = {"at_least": 40}
     data["assessments"][0]["scores"]["privacy"] = {"score": "unchanged", "note": HOSTILE}
     return techgate.evaluate(techgate.load_proposal(data), pack)

@@ -30,6 +30,7 @@ from techgate.model.evaluation import (
     SegmentCoverage,
     WorkforceAnalysis,
 )
+from techgate.model.problems import SHARE_TOLERANCE
 from techgate.model.proposal import (
     Ability,
     Category,
@@ -131,11 +132,15 @@ def _motive(proposal: Proposal, parts: MotiveParts) -> tuple[MotiveAnalysis, Der
     if not proposal.motive.objectives and not proposal.motive.success_metrics:
         metrics_value = Derived(None, "the proposal states no motive or success metrics")
     else:
-        fraction = (
-            0.5 * (customer > 0)
-            + 0.25 * (employee > 0)
-            + 0.25 * (customer > 0 and customer >= metrics[MetricKind.ORGANISATION])
+        # A customer measure with a number to reach counts for more than one
+        # without; leaving the organisation's own measures out gains nothing.
+        targeted = any(
+            m.kind is MetricKind.CUSTOMER
+            and isinstance(m.target, int | float)
+            and not isinstance(m.target, bool)
+            for m in proposal.motive.success_metrics
         )
+        fraction = 0.5 * (customer > 0) + 0.25 * (employee > 0) + 0.25 * targeted
         metrics_value = Derived(
             fraction,
             f"{customer} customer, {employee} employee and "
@@ -163,13 +168,14 @@ def _workforce(proposal: Proposal) -> WorkforceAnalysis:
     route = workforce.remaining_route
     capacity = route.staffed_hours_per_week * route.contacts_per_hour if route else None
     demand = route.demand_per_week if route else None
-    ratio = capacity / demand if capacity is not None and demand else None
-    reduces = workforce.roles_removed + workforce.roles_frozen > 0
+    # Fewer than one contact a week needing a person is none at all.
+    ratio = capacity / demand if capacity is not None and demand and demand >= 1 else None
+    reduces = workforce.roles_removed + workforce.roles_frozen + workforce.roles_redeployed > 0
     summary = (
         f"{workforce.roles_removed:g} post(s) removed, {workforce.roles_frozen:g} frozen, "
         f"{workforce.roles_redeployed:g} redeployed."
     )
-    if route is not None and demand:
+    if route is not None and demand and demand >= 1:
         summary += (
             f" The remaining human route can take {capacity:,.0f} contacts a week against "
             f"{demand:,.0f} expected to need a person ({ratio:.0%})."
@@ -268,14 +274,15 @@ def _applies_by_trait(
 # segment holds segment coverage at level 1 of 4, and a tenth or more of
 # customers stranded at level 0; segments only at risk hold it at level 2.
 STRANDED_CAP, STRANDED_LARGE, STRANDED_LARGE_SHARE, AT_RISK_CAP = 0.25, 0.0, 0.1, 0.5
+UNDESCRIBED = "customers no segment describes"
 
 
 def _coverage_value(
     proposal: Proposal, covered: float, described: float, stranded: float, at_risk: float
 ) -> Derived:
     explanation = (
-        f"{covered:.0%} of {described:.0%} described customers keep a usable channel "
-        "(partial ability without an alternative counts half)"
+        f"{covered:.0%} of customers keep a usable channel (partial ability without an "
+        "alternative counts half; customers no segment describes count as stranded)"
     )
     if stranded:
         cap = STRANDED_LARGE if stranded >= STRANDED_LARGE_SHARE else STRANDED_CAP
@@ -284,8 +291,7 @@ def _coverage_value(
         )
     if at_risk:
         return Derived(min(covered, AT_RISK_CAP), explanation + f"; {at_risk:.0%} are left at risk")
-    keeps_channels = not proposal.replaces or Trait.CUSTOMER_FACING not in proposal.traits
-    if keeps_channels and all(s.alternative_remains for s in proposal.segments):
+    if _keeps_every_channel(proposal):
         # Nothing customers use is taken away (a tool they never face cannot
         # take a channel away, whatever internal system it replaces): the
         # absence of harm, not a merit to argue from.
@@ -302,17 +308,27 @@ def _segments(proposal: Proposal) -> tuple[SegmentCoverage, Derived]:
     described = sum(s.share for s in segments)
     stranded = [s for s in segments if s.ability is Ability.NONE and not s.alternative_remains]
     at_risk = [s for s in segments if s.ability is Ability.PARTIAL and not s.alternative_remains]
+    names = [s.name for s in stranded]
     stranded_share = sum(s.share for s in stranded)
     at_risk_share = sum(s.share for s in at_risk)
-    covered = (described - stranded_share - at_risk_share / 2) / described if described else 0.0
+    # Customers no segment describes could be anyone, those who lose their
+    # only channel included: unless nothing is taken from anyone, they count
+    # as stranded, so leaving a segment out never reads better than stating it.
+    undescribed = 1.0 - described if 1.0 - described > SHARE_TOLERANCE else 0.0
+    takes_nothing = not proposal.replaces and all(s.alternative_remains for s in segments)
+    if undescribed and segments and not takes_nothing:
+        stranded_share += undescribed
+        names.append(f"{UNDESCRIBED} ({undescribed:.0%})")
+    whole = max(described, 1.0)
+    covered = (described - stranded_share - at_risk_share / 2) / whole if described else 0.0
+    covered = max(covered, 0.0)
     if not segments or described == 0:
         summary = "No customer segments are described, so nobody can say who is left out."
         value = Derived(None, "no customer segments described")
     else:
-        summary = f"{covered:.0%} of described customers keep a channel they can use" + (
-            f"; left without one: {', '.join(s.name for s in stranded)}"
-            f" ({stranded_share:.0%} of customers)."
-            if stranded
+        summary = f"{covered:.0%} of customers keep a channel they can use" + (
+            f"; left without one: {', '.join(names)} ({stranded_share:.0%} of customers)."
+            if names
             else "."
         )
         value = _coverage_value(proposal, covered, described, stranded_share, at_risk_share)
@@ -321,11 +337,17 @@ def _segments(proposal: Proposal) -> tuple[SegmentCoverage, Derived]:
         described_share=share(described),
         covered_share=share(covered),
         stranded_share=share(stranded_share),
-        stranded_segments=tuple(s.name for s in stranded),
+        stranded_segments=tuple(names),
         at_risk_segments=tuple(s.name for s in at_risk),
         summary=summary,
     )
     return analysis, value
+
+
+def _keeps_every_channel(proposal: Proposal) -> bool:
+    """No customer channel is replaced, and every segment keeps the one it uses today."""
+    keeps = not proposal.replaces or Trait.CUSTOMER_FACING not in proposal.traits
+    return keeps and all(s.alternative_remains for s in proposal.segments)
 
 
 def _escalation(proposal: Proposal) -> tuple[EscalationAnalysis, Derived]:

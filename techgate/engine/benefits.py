@@ -15,7 +15,6 @@ from techgate.model.evaluation import BenefitLine, BenefitsCase
 from techgate.model.proposal import EvidenceKind, Objective, ObjectiveKind, Proposal
 
 ORGANISATION_SERVING = (ObjectiveKind.EFFICIENCY, ObjectiveKind.REVENUE)
-MOTIVE_KINDS = (ObjectiveKind.SERVICE, *ORGANISATION_SERVING)
 # Evidence measured here, in this organisation, rather than claimed.
 MEASURED_HERE = (EvidenceKind.PILOT, EvidenceKind.PRODUCTION_DATA)
 # A benefit backed by pilot or production evidence but with no measured
@@ -39,14 +38,16 @@ def _amount(objective: Objective) -> float | None:
 
 
 def motive_parts(proposal: Proposal) -> MotiveParts:
-    """Service share of the service, efficiency and revenue case, weighed by value.
+    """Service share of the whole benefits case, weighed by value.
 
-    Objectives are weighed by their annual value (or weight). An efficiency
-    or revenue objective whose value is not stated could be worth any amount,
-    so the case is taken at its worst: led by that objective. A service
-    objective with no value counts for nothing.
+    Objectives are weighed by their annual value (or weight). Everything that
+    is not service (efficiency, revenue, compliance, insight) serves the
+    organisation first, so relabelling a saving cannot make the case look
+    service-led. An organisation-serving objective whose value is not stated
+    could be worth any amount, so the case is taken at its worst: led by
+    that objective. A service objective with no value counts for nothing.
     """
-    objectives = [o for o in proposal.motive.objectives if o.kind in MOTIVE_KINDS]
+    objectives = list(proposal.motive.objectives)
     unit = (
         "value"
         if any(o.value is not None for o in objectives)
@@ -55,7 +56,7 @@ def motive_parts(proposal: Proposal) -> MotiveParts:
         else "count"
     )
     service = sum(_amount(o) or 0.0 for o in objectives if o.kind is ObjectiveKind.SERVICE)
-    organisation_objectives = [o for o in objectives if o.kind in ORGANISATION_SERVING]
+    organisation_objectives = [o for o in objectives if o.kind is not ObjectiveKind.SERVICE]
     organisation = sum(_amount(o) or 0.0 for o in organisation_objectives)
     unquantified = tuple(o.text for o in organisation_objectives if _amount(o) is None)
     if not objectives:
@@ -73,7 +74,12 @@ def _basis(objective_or_metric: object, kinds: dict[str, EvidenceKind]) -> tuple
     """How a benefit is known (measured here, or claimed) and how strong that is, 0-1."""
     cited = [kinds[ref] for ref in getattr(objective_or_metric, "evidence", ()) if ref in kinds]
     strongest = max(cited, key=EVIDENCE_STRENGTH.__getitem__, default=None)
-    measured = getattr(objective_or_metric, "measured", None) is not None
+    # A measured figure shows an effect only against where it started and
+    # where it was meant to get to; alone it is no measurement of a benefit.
+    measured = all(
+        getattr(objective_or_metric, name, None) is not None
+        for name in ("baseline", "target", "measured")
+    )
     if strongest is None:
         return "estimate", 0.0
     strength = EVIDENCE_STRENGTH[strongest]
@@ -96,44 +102,38 @@ def benefits_case(proposal: Proposal) -> tuple[BenefitsCase, MotiveParts]:
     parts = motive_parts(proposal)
     kinds = {item.id: item.kind for item in proposal.evidence}
     total = parts.service + parts.organisation
-    lines, measured, organisation_measured = [], 0.0, 0.0
+    lines, measured, organisation_measured, organisation_stated = [], 0.0, 0.0, 0.0
     weighted_support, support_weight, worst_unknown = 0.0, 0.0, 1.0
     worst_organisation_unknown = worst_measured_unknown = 1.0
     for objective in proposal.motive.objectives:
         basis, strength = _basis(objective, kinds)
         amount = _amount(objective)
         realised = _realised(objective) if basis == "measured" else None
-        measured_part = (
-            (amount or 0.0) * (1.0 if realised is None else realised)
-            if basis == "measured"
-            else 0.0
-        )
-        in_case = objective.kind in MOTIVE_KINDS
+        # Measured means baseline, target and figure are all known (and differ),
+        # so the realised share exists; were it ever missing, it counts as none.
+        realised_share = realised if realised is not None else 0.0
+        measured_part = (amount or 0.0) * realised_share if basis == "measured" else 0.0
         if amount is None:
             # Unknown size: at worst it outweighs everything else.
             worst_unknown = min(worst_unknown, strength)
-            worst_measured_unknown = min(
-                worst_measured_unknown,
-                (1.0 if realised is None else realised) if basis == "measured" else 0.0,
-            )
+            seen = realised_share if basis == "measured" else 0.0
+            worst_measured_unknown = min(worst_measured_unknown, seen)
             if objective.kind in ORGANISATION_SERVING:
-                worst_organisation_unknown = min(
-                    worst_organisation_unknown,
-                    (1.0 if realised is None else realised) if basis == "measured" else 0.0,
-                )
+                worst_organisation_unknown = min(worst_organisation_unknown, seen)
         else:
             weighted_support += amount * strength
             support_weight += amount
             measured += measured_part
             if objective.kind in ORGANISATION_SERVING:
                 organisation_measured += measured_part
+                organisation_stated += amount
         lines.append(
             BenefitLine.trusted(
                 objective=objective.text,
                 kind=objective.kind.value,
                 value=objective.value,
                 share=maybe_share(amount / total)
-                if in_case and amount is not None and total and not parts.unquantified
+                if amount is not None and total and not parts.unquantified
                 else None,
                 basis=basis,
                 realised=maybe_share(realised),
@@ -154,7 +154,7 @@ def benefits_case(proposal: Proposal) -> tuple[BenefitsCase, MotiveParts]:
     measured_share = min(measured / stated if stated else 0.0, worst_measured_unknown)
     organisation_measured_share = (
         min(
-            organisation_measured / parts.organisation if parts.organisation else 1.0,
+            organisation_measured / organisation_stated if organisation_stated else 1.0,
             worst_organisation_unknown,
         )
         if any(o.kind in ORGANISATION_SERVING for o in objectives)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from techgate.engine.analyses import UNDESCRIBED
 from techgate.model.criteria import (
     CriteriaPack,
     CustomerMetricsGate,
@@ -229,10 +230,13 @@ def _segment_coverage(gate: SegmentCoverageGate, analyses: Analyses) -> _Verdict
             ("the customer segments and whether each can use it",),
         )
     stranded = ", ".join(coverage.stranded_segments) or "nobody"
+    ok = coverage.stranded_share <= gate.max_stranded_share + 1e-9
+    undescribed = any(n.startswith(UNDESCRIBED) for n in coverage.stranded_segments)
     return _passed(
-        coverage.stranded_share <= gate.max_stranded_share + 1e-9,
+        ok,
         f"left without a usable channel: {stranded} ({coverage.stranded_share:.0%} of customers; "
         f"at most {gate.max_stranded_share:.0%} allowed)",
+        ("segments that describe every customer",) if undescribed and not ok else (),
     )
 
 
@@ -295,7 +299,7 @@ def _role_removal(gate: RoleRemovalEvidenceGate, analyses: Analyses) -> _Verdict
     # a measured benefit 'efficiency' instead of 'service' must never make a
     # cut easier to pass (it already makes the motive gate harder).
     workforce, benefits = analyses.workforce, analyses.benefits
-    if workforce.reduces_human_route is False:
+    if workforce.stated and (workforce.roles_removed or 0) + (workforce.roles_frozen or 0) == 0:
         return _passed(True, "no posts are removed or frozen")
     missing: tuple[str, ...] = ()
     cut = "posts are removed or frozen"
@@ -315,7 +319,7 @@ def _role_removal(gate: RoleRemovalEvidenceGate, analyses: Analyses) -> _Verdict
 def _human_capacity(gate: HumanCapacityGate, analyses: Analyses) -> _Verdict:
     workforce = analyses.workforce
     if workforce.reduces_human_route is False:
-        return _passed(True, "the human route is not reduced")
+        return _passed(True, "no post is removed, frozen or moved off the human route")
     missing: list[str] = []
     if workforce.reduces_human_route is None:
         missing.append("the workforce impact (workforce.roles_removed)")

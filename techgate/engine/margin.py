@@ -137,6 +137,11 @@ def decision_margin(
             continue  # not scored, or held at no-go by gates this level cannot touch
         fraction = raw.fraction[key]
         weight = raw.overall_weight[key]
+        if ind.derived_from is None and sum(a.score is not None for a in ind.assessors) > 1:
+            # One assessor's answer moves the spread, and so confidence, even
+            # where it leaves the combined answer where it is.
+            for up in (True, False):
+                _assessor_flips(state, ind, up, better, worse)
         for delta in (step, -step):
             moved = min(max(fraction + delta, 0.0), 1.0)
             if moved == fraction:
@@ -161,8 +166,6 @@ def decision_margin(
                 to=outcome,
             )
             (better if outcome.rank < decision.rank else worse).append((-weight, flip))
-            if ind.derived_from is None and len(ind.assessors) > 1:
-                _assessor_flips(state, ind, delta > 0, better, worse)
     for gate in gates:
         if gate.status is GateStatus.FAILED:
             others = [g.severity for g in gates if g.status is GateStatus.FAILED and g is not gate]
@@ -252,8 +255,8 @@ def _assessor_flips(
             continue
         changed = [*numbers[:position], moved, *numbers[position + 1 :]]
         after = combine_fn(changed)
-        if after == before:
-            continue
+        if after == before and max(changed) - min(changed) == spread_before:
+            continue  # neither the combined answer nor the spread moves
         spread_after = max(changed) - min(changed)
         weight = raw.overall_weight[ind.id]
         # Confidence: this indicator's agreement changes with the spread.

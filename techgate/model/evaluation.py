@@ -338,7 +338,7 @@ class WorkforceAnalysis(Record):
     roles_redeployed: float | None
     """Posts moved to other work."""
     reduces_human_route: bool | None
-    """Whether posts are removed or frozen; null when not stated."""
+    """Whether posts are removed, frozen or moved off this work; null when not stated."""
     capacity_per_week: float | None
     """Contacts per week the remaining human route can take."""
     demand_per_week: float | None

@@ -18,7 +18,14 @@ from techgate.model.criteria import (
     MinCriterionScoreGate,
     MinIndicatorScoreGate,
 )
-from techgate.model.proposal import MUST_STATE_GENERATION, Category, Proposal, Trait
+from techgate.model.proposal import (
+    LIVE_CATEGORIES,
+    MUST_STATE_GENERATION,
+    Category,
+    ObjectiveKind,
+    Proposal,
+    Trait,
+)
 
 Path = tuple[str | int, ...]
 # Shares are entered by hand as decimals; allow rounding such as 0.33 * 3.
@@ -187,6 +194,20 @@ def _automation_problems(proposal: Proposal) -> Iterator[Problem]:
     automation = proposal.automation
     if proposal.category in MUST_STATE_GENERATION and automation.generates_answers is None:
         yield _generation_unstated(proposal, "")
+    if proposal.category is Category.AGENT_ASSIST and automation.human_reviews_output is None:
+        yield Problem(
+            ("category",),
+            "an agent-assist proposal must say whether a person checks every output",
+            "add 'automation: {human_reviews_output: true}' if agents check every draft before "
+            "a customer sees it, or false if anything reaches customers unchecked",
+        )
+    if proposal.category in LIVE_CATEGORIES and automation.human_reviews_output:
+        yield Problem(
+            ("automation", "human_reviews_output"),
+            f"a {proposal.category.value} answers customers as they go: nobody can check each "
+            "output before the customer hears or sees it",
+            "set it to false; a tool whose drafts agents check is agent-assist",
+        )
     if proposal.category is Category.GENERATIVE_ASSISTANT and automation.generates_answers is False:
         yield Problem(
             ("automation", "generates_answers"),
@@ -197,6 +218,32 @@ def _automation_problems(proposal: Proposal) -> Iterator[Problem]:
 
 def _benefits_problems(proposal: Proposal, evidence_ids: list[str]) -> Iterator[Problem]:
     motive = proposal.motive
+    workforce = proposal.workforce
+    if (
+        workforce is not None
+        and workforce.roles_removed + workforce.roles_frozen > 0
+        and not any(
+            o.kind is ObjectiveKind.EFFICIENCY and (o.value or o.weight)
+            for o in motive.objectives
+        )
+    ):
+        yield Problem(
+            ("workforce", "roles_removed"),
+            "posts are removed or frozen, but no efficiency objective states what that saves",
+            "add the saving as an objective of kind efficiency with its value (and what has "
+            "been measured of it), so the cut can be judged on it",
+        )
+    for i, objective in enumerate(motive.objectives):
+        if (
+            objective.baseline is not None
+            and objective.target is not None
+            and objective.baseline == objective.target
+        ):
+            yield Problem(
+                ("motive", "objectives", i, "target"),
+                "the target equals the baseline, so no effect can be measured against it",
+                "state the value the objective aims for",
+            )
     valued = [i for i, o in enumerate(motive.objectives) if o.value is not None]
     weighed = [i for i, o in enumerate(motive.objectives) if o.weight is not None]
     for i, objective in enumerate(motive.objectives):

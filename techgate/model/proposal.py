@@ -56,6 +56,9 @@ FRONT_CATEGORIES = frozenset(
         Category.GENERATIVE_ASSISTANT,
     }
 )
+# Categories that answer customers as they go: no person can check each
+# output before the customer hears or sees it.
+LIVE_CATEGORIES = frozenset({Category.IVR, Category.VOICEBOT, Category.SELF_SERVICE})
 # Conversational categories that may or may not compose their own answers:
 # they must say which, because the answer decides which safeguards apply.
 MUST_STATE_GENERATION = frozenset(
@@ -243,10 +246,10 @@ class Workforce(Frozen):
 
     roles_removed: Annotated[float, Field(ge=0, le=1e6)]
     """Posts (full-time equivalents) removed because of the proposal; 0 if none."""
-    roles_frozen: Annotated[float, Field(ge=0, le=1e6)] = 0
-    """Posts left unfilled under a hiring freeze tied to the proposal."""
-    roles_redeployed: Annotated[float, Field(ge=0, le=1e6)] = 0
-    """Posts moved to other work, such as complex or vulnerable customers' contacts."""
+    roles_frozen: Annotated[float, Field(ge=0, le=1e6)]
+    """Posts left unfilled under a hiring freeze tied to the proposal; 0 if none."""
+    roles_redeployed: Annotated[float, Field(ge=0, le=1e6)]
+    """Posts moved off this work to other work; 0 if none."""
     remaining_route: HumanRoute | None = None
     """The human route that remains: its capacity against the demand left for people."""
     note: LongText = ""

@@ -137,7 +137,11 @@ def decision_margin(
             continue  # not scored, or held at no-go by gates this level cannot touch
         fraction = raw.fraction[key]
         weight = raw.overall_weight[key]
-        if ind.derived_from is None and sum(a.score is not None for a in ind.assessors) > 1:
+        if (
+            ind.derived_from is None
+            and sum(a.score is not None for a in ind.assessors) > 1
+            and _answer_can_matter(state, key, ind, weight)
+        ):
             # One assessor's answer moves the spread, and so confidence, even
             # where it leaves the combined answer where it is.
             for up in (True, False):
@@ -230,6 +234,36 @@ def _decision_with(state: _State, key: str, delta: float, confidence_delta: floa
     if capped:
         rank = max(rank, 1)
     return _RANKS[rank]
+
+
+def _answer_can_matter(state: _State, key: str, ind: IndicatorResult, weight: float) -> bool:
+    """Whether one assessor's answer, one level either way, could move the decision at all.
+
+    Such a move shifts the combined answer and the spread by a level at most;
+    if neither the score nor confidence can reach a threshold that way, and
+    no gate reads this indicator, no single answer can flip the decision.
+    """
+    if state.dependent[key]:
+        return True
+    pack, raw = state.pack, state.raw
+    policy, top = pack.policy, pack.scale.maximum
+    shift = weight * 100 / top + 0.01
+    if (
+        min(abs(raw.score - policy.go_threshold), abs(raw.score - policy.conditional_threshold))
+        <= shift
+    ):
+        return True
+    if not raw.support_weight:
+        return False
+    reach = (
+        raw.coverage
+        * (1 - policy.benefits_weight)
+        * weight
+        * ind.evidence_strength
+        * agreement_loss(1, top)
+        / raw.support_weight
+    )
+    return abs(raw.confidence - policy.min_confidence) <= reach + 1e-4
 
 
 def _assessor_flips(

@@ -157,9 +157,7 @@ def _min_criterion(gate: MinCriterionScoreGate, inputs: GateInputs) -> _Verdict:
         result.score >= gate.min_score,
         f"{result.title} scored {result.score:g} against a floor of {gate.min_score:g}"
         + (f" (not assessed, counted at level 0: {', '.join(gaps)})" if gaps else ""),
-        tuple(f"an assessment of {title}" for title in gaps)
-        if result.score < gate.min_score
-        else (),
+        tuple(f"an assessment of {title}" for title in gaps),
     )
 
 
@@ -205,7 +203,7 @@ def _service_motive(gate: ServiceMotiveGate, inputs: GateInputs) -> _Verdict:
         f"{organisation_share:.0%} of the service, efficiency and revenue case serves the "
         f"organisation (at most {gate.max_efficiency_share:.0%} allowed)"
         + ("; objectives of unstated value count at their worst" if missing else ""),
-        missing if organisation_share > gate.max_efficiency_share + 1e-9 else (),
+        missing,
     )
 
 
@@ -236,7 +234,7 @@ def _segment_coverage(gate: SegmentCoverageGate, analyses: Analyses) -> _Verdict
         ok,
         f"left without a usable channel: {stranded} ({coverage.stranded_share:.0%} of customers; "
         f"at most {gate.max_stranded_share:.0%} allowed)",
-        ("segments that describe every customer",) if undescribed and not ok else (),
+        ("segments that describe every customer",) if undescribed else (),
     )
 
 
@@ -312,7 +310,7 @@ def _role_removal(gate: RoleRemovalEvidenceGate, analyses: Analyses) -> _Verdict
         ok,
         f"{cut}; {measured:.0%} of the benefits case is measured here (at least "
         f"{gate.min_measured_share:.0%} needed), the rest is estimated or claimed",
-        missing if not ok else (),
+        missing,
     )
 
 
@@ -338,5 +336,5 @@ def _human_capacity(gate: HumanCapacityGate, analyses: Analyses) -> _Verdict:
         ok,
         f"the remaining human route can take {ratio:.0%} of the contacts expected to need a "
         f"person (at least {gate.min_capacity_ratio:.0%})",
-        tuple(missing) if not ok else (),
+        tuple(missing),
     )

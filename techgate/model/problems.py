@@ -223,8 +223,7 @@ def _benefits_problems(proposal: Proposal, evidence_ids: list[str]) -> Iterator[
         workforce is not None
         and workforce.roles_removed + workforce.roles_frozen > 0
         and not any(
-            o.kind is ObjectiveKind.EFFICIENCY and (o.value or o.weight)
-            for o in motive.objectives
+            o.kind is ObjectiveKind.EFFICIENCY and (o.value or o.weight) for o in motive.objectives
         )
     ):
         yield Problem(

@@ -101,7 +101,7 @@ def _realised(objective: Objective) -> float | None:
 def benefits_case(proposal: Proposal) -> tuple[BenefitsCase, MotiveParts]:
     parts = motive_parts(proposal)
     kinds = {item.id: item.kind for item in proposal.evidence}
-    total = parts.service + parts.organisation
+    total = parts.service + parts.organisation  # every objective's stated amount
     lines, measured, organisation_measured, organisation_stated = [], 0.0, 0.0, 0.0
     weighted_support, support_weight, worst_unknown = 0.0, 0.0, 1.0
     worst_organisation_unknown = worst_measured_unknown = 1.0
@@ -141,17 +141,10 @@ def benefits_case(proposal: Proposal) -> tuple[BenefitsCase, MotiveParts]:
             )
         )
     objectives = proposal.motive.objectives
-    known = weighted_support / support_weight if support_weight else None
-    if not objectives:
-        support = 0.0
-    elif known is None:
-        support = worst_unknown
-    else:
-        support = (
-            min(known, worst_unknown) if any(_amount(o) is None for o in objectives) else known
-        )
-    stated = sum(_amount(o) or 0.0 for o in objectives)
-    measured_share = min(measured / stated if stated else 0.0, worst_measured_unknown)
+    # worst_unknown stays 1 when every amount is known, so min() keeps the mean.
+    known = weighted_support / support_weight if support_weight else 1.0
+    support = min(known, worst_unknown) if objectives else 0.0
+    measured_share = min(measured / total if total else 0.0, worst_measured_unknown)
     organisation_measured_share = (
         min(
             organisation_measured / organisation_stated if organisation_stated else 1.0,
@@ -174,7 +167,7 @@ def benefits_case(proposal: Proposal) -> tuple[BenefitsCase, MotiveParts]:
         organisation_measured_share=maybe_share(organisation_measured_share),
         support=share(support),
         metrics_measured=metrics_measured,
-        summary=_benefits_summary(proposal, parts, stated, measured_share, metrics_measured),
+        summary=_benefits_summary(proposal, parts, total, measured_share, metrics_measured),
     )
     return case, parts
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
 from typing import NamedTuple
 
 from techgate.model.criteria import Aggregation
 from techgate.model.evaluation import AssessorScore
-from techgate.model.proposal import EvidenceKind, Proposal
+from techgate.model.proposal import Assessment, EvidenceKind, Proposal
 
 # Weakest to strongest; the steps are even because the ranking is ordinal
 # and nothing measured says one step is worth more than another.
@@ -37,24 +36,35 @@ class Aggregate(NamedTuple):
 def aggregate_answers(proposal: Proposal, how: Aggregation) -> dict[str, Aggregate]:
     """Indicator id to the combined answer, for every indicator anyone scored."""
     kinds = {item.id: item.kind for item in proposal.evidence}
-    answers: dict[str, list[AssessorScore]] = defaultdict(list)
+    answers: dict[str, list[AssessorScore]] = {}
+    make = AssessorScore.trusted
     # Sorted so that the order assessors appear in the file changes nothing.
-    for assessment in sorted(proposal.assessments, key=lambda a: a.assessor):
+    for assessment in sorted(proposal.assessments, key=_assessor):
+        assessor = assessment.assessor
         for indicator_id, answer in assessment.scores.items():
-            numeric = answer.score if isinstance(answer.score, int) else None
-            answers[indicator_id].append(
-                AssessorScore.trusted(
-                    assessor=assessment.assessor,
-                    score=numeric,
-                    answer="level" if numeric is not None else answer.score,
-                    evidence=answer.evidence,
-                    note=answer.note,
-                )
+            score = answer.score
+            numeric = score if isinstance(score, int) else None
+            record = make(
+                assessor=assessor,
+                score=numeric,
+                answer="level" if numeric is not None else score,
+                evidence=answer.evidence,
+                note=answer.note,
             )
-    return {key: _combine(tuple(group), kinds, how) for key, group in answers.items()}
+            group = answers.get(indicator_id)
+            if group is None:
+                answers[indicator_id] = [record]
+            else:
+                group.append(record)
+    median = how is Aggregation.MEDIAN
+    return {key: _combine(tuple(group), kinds, median) for key, group in answers.items()}
 
 
-def _median(numbers: list[int]) -> float:
+def _assessor(assessment: Assessment) -> str:
+    return assessment.assessor
+
+
+def median_of(numbers: list[int]) -> float:
     """The median as statistics.median gives it, without its generality: lists are tiny."""
     ordered = sorted(numbers)
     middle = len(ordered) // 2
@@ -63,8 +73,11 @@ def _median(numbers: list[int]) -> float:
     return (ordered[middle - 1] + ordered[middle]) / 2
 
 
+_STRENGTH = EVIDENCE_STRENGTH.__getitem__
+
+
 def _combine(
-    answers: tuple[AssessorScore, ...], kinds: dict[str, EvidenceKind], how: Aggregation
+    answers: tuple[AssessorScore, ...], kinds: dict[str, EvidenceKind], median: bool
 ) -> Aggregate:
     # 'n/a' or 'unchanged' from some assessors and levels from others: the
     # levels stand, since someone judged the quality is there to be scored.
@@ -72,16 +85,26 @@ def _combine(
     if not numbers:
         unchanged = any(a.answer == "unchanged" for a in answers)
         return Aggregate(None, unchanged, 0.0, 0.0, None, answers)
-    cited = [
-        kinds[ref] for a in answers if a.score is not None for ref in a.evidence if ref in kinds
-    ]
-    strongest = max(cited, key=EVIDENCE_STRENGTH.__getitem__, default=None)
-    combined = _median(numbers) if how is Aggregation.MEDIAN else statistics.fmean(numbers)
+    # The strongest kind of evidence cited with a level; the first of equals.
+    strongest: EvidenceKind | None = None
+    for a in answers:
+        if a.score is not None:
+            for ref in a.evidence:
+                kind = kinds.get(ref)
+                if kind is not None and (
+                    strongest is None or _STRENGTH(kind) > _STRENGTH(strongest)
+                ):
+                    strongest = kind
+    if len(numbers) == 1:
+        combined, spread = float(numbers[0]), 0.0
+    else:
+        combined = median_of(numbers) if median else statistics.fmean(numbers)
+        spread = float(max(numbers) - min(numbers))
     return Aggregate(
         score=float(combined),
         unchanged=False,
-        spread=float(max(numbers) - min(numbers)),
-        strength=EVIDENCE_STRENGTH[strongest] if strongest else 0.0,
+        spread=spread,
+        strength=_STRENGTH(strongest) if strongest else 0.0,
         strongest=strongest,
         answers=answers,
     )

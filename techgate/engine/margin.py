@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+from techgate.engine.aggregate import median_of
 from techgate.engine.decide import combine
 from techgate.engine.numbers import points
 from techgate.engine.scoring import Raw, agreement_loss
@@ -144,8 +145,7 @@ def decision_margin(
         ):
             # One assessor's answer moves the spread, and so confidence, even
             # where it leaves the combined answer where it is.
-            for up in (True, False):
-                _assessor_flips(state, ind, up, better, worse)
+            _assessor_flips(state, ind, better, worse)
         for delta in (step, -step):
             moved = min(max(fraction + delta, 0.0), 1.0)
             if moved == fraction:
@@ -269,54 +269,44 @@ def _answer_can_matter(state: _State, key: str, ind: IndicatorResult, weight: fl
 def _assessor_flips(
     state: _State,
     ind: IndicatorResult,
-    up: bool,
     better: list[tuple[float, Flip]],
     worse: list[tuple[float, Flip]],
 ) -> None:
     """Flips from one assessor's answer moving one level, where that moves the combined one."""
     pack, raw = state.pack, state.raw
     top = pack.scale.maximum
-    numbers = [a.score for a in ind.assessors if a.score is not None]
-    combine_fn = (
-        statistics.median if pack.policy.aggregation is Aggregation.MEDIAN else statistics.fmean
-    )
+    policy = pack.policy
+    scored = [a for a in ind.assessors if a.score is not None]
+    numbers: list[int] = [a.score for a in scored]  # type: ignore[misc]
+    combine_fn = median_of if policy.aggregation is Aggregation.MEDIAN else statistics.fmean
     before = combine_fn(numbers)
     spread_before = max(numbers) - min(numbers)
-    for position, answer in enumerate(a for a in ind.assessors if a.score is not None):
-        assert answer.score is not None
-        moved = answer.score + (1 if up else -1)
-        if not 0 <= moved <= top:
-            continue
-        changed = [*numbers[:position], moved, *numbers[position + 1 :]]
-        after = combine_fn(changed)
-        if after == before and max(changed) - min(changed) == spread_before:
-            continue  # neither the combined answer nor the spread moves
-        spread_after = max(changed) - min(changed)
-        weight = raw.overall_weight[ind.id]
-        # Confidence: this indicator's agreement changes with the spread.
-        loss = agreement_loss(spread_after, top) - agreement_loss(spread_before, top)
-        coverage = raw.coverage
-        benefits_weight = pack.policy.benefits_weight
-        confidence_delta = (
-            -coverage
-            * (1 - benefits_weight)
-            * weight
-            * ind.evidence_strength
-            * loss
-            / raw.support_weight
-            if raw.support_weight
-            else 0.0
-        )
-        outcome = _decision_with(state, ind.id, (after - before) / top, confidence_delta)
-        if outcome is state.decision:
-            continue
-        flip = Flip.trusted(
-            kind="assessor",
-            ref=answer.assessor,
-            change=f"{answer.assessor}'s answer on {ind.title} from {answer.score} to {moved}",
-            to=outcome,
-        )
-        (better if outcome.rank < state.decision.rank else worse).append((-weight, flip))
+    weight = raw.overall_weight[ind.id]
+    # Confidence: this indicator's agreement changes with the spread; the
+    # terms multiply in the order scoring uses, so ties round alike.
+    factor = raw.coverage * (1 - policy.benefits_weight) * weight * ind.evidence_strength
+    for step in (1, -1):
+        for position, answer in enumerate(scored):
+            moved = numbers[position] + step
+            if not 0 <= moved <= top:
+                continue
+            changed = [*numbers[:position], moved, *numbers[position + 1 :]]
+            after = combine_fn(changed)
+            spread_after = max(changed) - min(changed)
+            if after == before and spread_after == spread_before:
+                continue  # neither the combined answer nor the spread moves
+            loss = agreement_loss(spread_after, top) - agreement_loss(spread_before, top)
+            confidence_delta = -(factor * loss) / raw.support_weight if raw.support_weight else 0.0
+            outcome = _decision_with(state, ind.id, (after - before) / top, confidence_delta)
+            if outcome is state.decision:
+                continue
+            flip = Flip.trusted(
+                kind="assessor",
+                ref=answer.assessor,
+                change=f"{answer.assessor}'s answer on {ind.title} from {answer.score} to {moved}",
+                to=outcome,
+            )
+            (better if outcome.rank < state.decision.rank else worse).append((-weight, flip))
 
 
 def _above(score: float, pack: CriteriaPack, by_score: Decision) -> float | None:

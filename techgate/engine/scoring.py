@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from techgate.engine.aggregate import Aggregate
 from techgate.engine.analyses import Derived
 from techgate.engine.numbers import SCORE_DIGITS, SHARE_DIGITS, points, share
-from techgate.model.criteria import CriteriaPack, Criterion, DerivedMeasure, Indicator
+from techgate.engine.table import Row, Table, pack_table
+from techgate.model.criteria import CriteriaPack, DerivedMeasure, Indicator
 from techgate.model.evaluation import CriterionResult, IndicatorResult, IndicatorStatus
 from techgate.model.proposal import Category, Trait
 
@@ -31,19 +31,6 @@ _SCORED, _GAP = IndicatorStatus.SCORED, IndicatorStatus.GAP
 _UNCHANGED, _NOT_APPLICABLE = IndicatorStatus.UNCHANGED, IndicatorStatus.NOT_APPLICABLE
 # Statuses that carry weight in the score (a gap at zero) and in coverage.
 _COUNTED = (_SCORED, _GAP)
-_COVERED = (_SCORED, _UNCHANGED)
-
-
-class _Value(NamedTuple):
-    """An indicator's value before weighting."""
-
-    status: IndicatorStatus
-    fraction: float = 0.0  # of the top level; 0 for a gap
-    weight: float = 0.0  # inside its criterion, after trait weights
-    spread: float = 0.0
-    strength: float = 0.0
-    aggregate: Aggregate | None = None
-    explanation: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,38 +65,51 @@ def indicator_weight(indicator: Indicator, traits: frozenset[Trait]) -> float:
     return max(chosen) if chosen else indicator.weight
 
 
-class _Tally(NamedTuple):
-    """One criterion's weights by status, and its score."""
-
-    counted: float  # scored and gaps: what the score is taken over
-    applicable: float
-    covered: float  # scored and unchanged
-    score: float | None
+# An indicator's value before weighting: status, fraction of the top level
+# (0 for a gap), weight inside its criterion after trait weights, spread,
+# evidence strength, the combined answers, explanation. A plain tuple: one
+# is made for every indicator of every evaluation.
+_Value = tuple[IndicatorStatus, float, float, float, float, Aggregate | None, str]
 
 
-def _tally(criterion: Criterion, values: dict[str, _Value]) -> _Tally:
-    counted = applicable = covered = 0.0
-    for indicator in criterion.indicators:
-        value = values[indicator.id]
-        status = value.status
-        if status is _NOT_APPLICABLE:
-            continue
-        applicable += value.weight
-        if status is _SCORED or status is _GAP:
-            counted += value.weight
-        if status is _SCORED or status is _UNCHANGED:
-            covered += value.weight
-    score = None
-    if counted:
-        # Weights become shares before they multiply anything, everywhere: a
-        # ratio of weights is exact under scaling, so scaling every weight by
-        # the same factor gives a bit-identical record.
-        score = 100 * sum(
-            (values[i.id].weight / counted) * values[i.id].fraction
-            for i in criterion.indicators
-            if values[i.id].status in _COUNTED
-        )
-    return _Tally(counted, applicable, covered, score)
+def _value(
+    row: Row,
+    answer: Aggregate | None,
+    derived: dict[DerivedMeasure, Derived],
+    category: Category,
+    traits: frozenset[Trait],
+    top: int,
+) -> _Value:
+    weight = row.weight
+    if row.trait_weights:
+        chosen = [w for t, w in row.trait_weights if t in traits]
+        if chosen:
+            weight = max(chosen)
+    if row.applies_to is not None and not row.applies_to.matches(category, traits):
+        return (_NOT_APPLICABLE, 0.0, 0.0, 0.0, 0.0, answer, row.not_applicable_text)
+    if row.derived is not None:
+        fact = derived[row.derived]
+        if fact.unchanged:
+            return (_UNCHANGED, 0.0, weight, 0.0, 0.0, None, fact.explanation)
+        if fact.fraction is None:
+            if not fact.applicable:
+                return (_NOT_APPLICABLE, 0.0, 0.0, 0.0, 0.0, None, fact.explanation)
+            text = f"{fact.explanation}; counts as level 0"
+            return (_GAP, 0.0, weight, 0.0, 0.0, None, text)
+        return (_SCORED, fact.fraction, weight, 0.0, DERIVED_STRENGTH, None, fact.explanation)
+    if answer is None:
+        return (_GAP, 0.0, weight, 0.0, 0.0, None, _NOT_SCORED)
+    if answer.score is None:
+        if answer.unchanged:
+            return (_UNCHANGED, 0.0, weight, 0.0, 0.0, answer, _LEFT_AS_IT_IS)
+        return (_NOT_APPLICABLE, 0.0, 0.0, 0.0, 0.0, answer, _ALL_NA)
+    fraction = answer.score / top
+    return (_SCORED, fraction, weight, answer.spread, answer.strength, answer, "")
+
+
+_NOT_SCORED = "no assessor scored it; counts as level 0"
+_LEFT_AS_IT_IS = "the assessors say the technology leaves it as it is"
+_ALL_NA = "every assessor answered 'n/a'"
 
 
 def score_pack(
@@ -120,36 +120,68 @@ def score_pack(
     derived: dict[DerivedMeasure, Derived],
     benefits_support: float,
 ) -> Scores:
-    top = pack.scale.maximum
+    table = pack_table(pack)
+    top = table.top
+    get = answers.get
     values = {
-        ind.id: _value(ind, answers.get(ind.id), derived, category, traits, top)
-        for crit in pack.criteria
-        for ind in crit.indicators
+        row.id: _value(row, get(row.id), derived, category, traits, top) for row in table.rows
     }
-    tallies = {c.id: _tally(c, values) for c in pack.criteria}
-    counted_weight = sum(c.weight for c in pack.criteria if tallies[c.id].score is not None)
-    shares = {
-        c.id: (c.weight / counted_weight if tallies[c.id].score is not None else 0.0)
-        for c in pack.criteria
-    }
-    overall = sum(shares[key] * (tally.score or 0.0) for key, tally in tallies.items())
+    # Per criterion: (counted, applicable, covered, score). Counted weight
+    # (scored and gaps) is what the score is taken over; covered is scored
+    # and unchanged.
+    tallies: list[tuple[float, float, float, float | None]] = []
+    for _, rows in table.criteria:
+        counted = applicable = covered = 0.0
+        for row in rows:
+            status, _, weight, *_ = values[row.id]
+            if status is _NOT_APPLICABLE:
+                continue
+            applicable += weight
+            if status is not _UNCHANGED:
+                counted += weight
+            if status is not _GAP:
+                covered += weight
+        score = None
+        if counted:
+            # Weights become shares before they multiply anything, everywhere:
+            # a ratio of weights is exact under scaling, so scaling every
+            # weight by the same factor gives a bit-identical record.
+            score = 100 * sum(
+                [
+                    (value[2] / counted) * value[1]
+                    for value in (values[row.id] for row in rows)
+                    if value[0] in _COUNTED
+                ]
+            )
+        tallies.append((counted, applicable, covered, score))
+    weights = [crit.weight for crit, _ in table.criteria]
+    counted_weight = sum([w for w, t in zip(weights, tallies, strict=True) if t[3] is not None])
+    shares = [
+        w / counted_weight if t[3] is not None else 0.0
+        for w, t in zip(weights, tallies, strict=True)
+    ]
+    overall = sum([s * (t[3] or 0.0) for s, t in zip(shares, tallies, strict=True)])
     within: dict[str, float] = {}
     overall_weights: dict[str, float] = {}
-    criterion_of: dict[str, str] = {}
-    for criterion in pack.criteria:
-        counted = tallies[criterion.id].counted
-        for i in criterion.indicators:
-            criterion_of[i.id] = criterion.id
-            if values[i.id].status in _COUNTED:
-                within[i.id] = values[i.id].weight / counted
-                overall_weights[i.id] = shares[criterion.id] * within[i.id]
-    context = _Context(pack, top, pack.acceptable_levels, pack.policy.disagreement_spread)
-    criteria = tuple(
-        _criterion_result(c, values, context, tallies[c.id], shares[c.id], overall_weights)
-        for c in pack.criteria
-    )
-    coverage = _coverage(pack, tallies)
-    support_weight, support = _support(values, overall_weights, top)
+    for (_, rows), tally, weight_share in zip(table.criteria, tallies, shares, strict=True):
+        counted = tally[0]
+        for row in rows:
+            value = values[row.id]
+            if value[0] in _COUNTED:
+                inside = within[row.id] = value[2] / counted
+                overall_weights[row.id] = weight_share * inside
+    criteria = _criterion_results(pack, table, values, tallies, shares, overall_weights)
+    covered_shares = [(w, t[2] / t[1]) for w, t in zip(weights, tallies, strict=True) if t[1]]
+    total = sum([w for w, _ in covered_shares])
+    coverage = sum([(w / total) * c for w, c in covered_shares]) if total else 0.0
+    support_weight = support = 0.0
+    for key, value in values.items():
+        if value[0] is _SCORED:
+            agreement = 1 - DISAGREEMENT_PENALTY * value[3] / top
+            weight = overall_weights[key]
+            support_weight += weight
+            support += weight * value[4] * agreement
+    support = support / support_weight if support_weight else 0.0
     weight = pack.policy.benefits_weight
     confidence = coverage * ((1 - weight) * support + weight * benefits_support)
     raw = Raw(
@@ -159,166 +191,108 @@ def score_pack(
         support_weight=support_weight,
         overall_weight=overall_weights,
         within=within,
-        fraction={key: value.fraction for key, value in values.items()},
-        criterion_of=criterion_of,
-        criterion_score={key: tally.score for key, tally in tallies.items()},
+        fraction={key: value[1] for key, value in values.items()},
+        criterion_of={row.id: row.criterion for row in table.rows},
+        criterion_score={
+            crit.id: t[3] for (crit, _), t in zip(table.criteria, tallies, strict=True)
+        },
     )
     return Scores(criteria, points(overall), share(coverage), share(confidence), raw)
 
 
-@dataclass(frozen=True)
-class _Context:
-    """What every indicator result needs from the pack, looked up once per evaluation."""
-
-    pack: CriteriaPack
-    top: int
-    acceptable: dict[str, int]
-    disagreement_spread: int
+# Fraction of the top level -> (scale score, percentage, level), per scale.
+# Fractions repeat (a level is k/top, a median of two half a level more), so
+# the roundings are worked out once for each.
+_FRACTIONS: dict[int, dict[float, tuple[float, float, int]]] = {}
 
 
-def _value(
-    indicator: Indicator,
-    answer: Aggregate | None,
-    derived: dict[DerivedMeasure, Derived],
-    category: Category,
-    traits: frozenset[Trait],
-    scale_max: int,
-) -> _Value:
-    weight = indicator_weight(indicator, traits)
-    if indicator.applies_to is not None and not indicator.applies_to.matches(category, traits):
-        return _Value(
-            _NOT_APPLICABLE,
-            aggregate=answer,
-            explanation=f"applies only to {indicator.applies_to.describe()}",
-        )
-    if indicator.derived is not None:
-        fact = derived[indicator.derived]
-        if fact.unchanged:
-            return _Value(_UNCHANGED, weight=weight, explanation=fact.explanation)
-        if fact.fraction is None:
-            if not fact.applicable:
-                return _Value(_NOT_APPLICABLE, explanation=fact.explanation)
-            return _Value(_GAP, weight=weight, explanation=f"{fact.explanation}; counts as level 0")
-        return _Value(
-            _SCORED,
-            fraction=fact.fraction,
-            weight=weight,
-            strength=DERIVED_STRENGTH,
-            explanation=fact.explanation,
-        )
-    if answer is None:
-        return _Value(_GAP, weight=weight, explanation="no assessor scored it; counts as level 0")
-    if answer.score is None:
-        if answer.unchanged:
-            return _Value(
-                _UNCHANGED,
-                weight=weight,
-                aggregate=answer,
-                explanation="the assessors say the technology leaves it as it is",
-            )
-        return _Value(
-            _NOT_APPLICABLE, aggregate=answer, explanation="every assessor answered 'n/a'"
-        )
-    return _Value(
-        _SCORED,
-        fraction=answer.score / scale_max,
-        weight=weight,
-        spread=answer.spread,
-        strength=answer.strength,
-        aggregate=answer,
+def _on_scale(
+    known: dict[float, tuple[float, float, int]], fraction: float, top: int
+) -> tuple[float, float, int]:
+    if len(known) >= 4096:
+        known.clear()
+    # Fractions are never negative, so round() cannot give -0.0 here.
+    found = known[fraction] = (
+        round(fraction * top, SHARE_DIGITS),
+        round(100 * fraction, SCORE_DIGITS),
+        min(math.floor(fraction * top + 1e-9), top),
     )
+    return found
 
 
-def _criterion_result(
-    criterion: Criterion,
+def _criterion_results(
+    pack: CriteriaPack,
+    table: Table,
     values: dict[str, _Value],
-    context: _Context,
-    tally: _Tally,
-    weight_share: float,
+    tallies: list[tuple[float, float, float, float | None]],
+    shares: list[float],
     overall_weights: dict[str, float],
-) -> CriterionResult:
-    score = tally.score
-    return CriterionResult.trusted(
-        id=criterion.id,
-        title=criterion.title,
-        weight=criterion.weight,
-        weight_share=share(weight_share),
-        score=None if score is None else points(score),
-        contribution=points(weight_share * score) if score is not None else 0.0,
-        coverage=share(tally.covered / tally.applicable) if tally.applicable else 1.0,
-        indicators=tuple(
-            _indicator_result(i, values[i.id], context, overall_weights.get(i.id, 0.0))
-            for i in criterion.indicators
-        ),
-    )
-
-
-def _indicator_result(
-    indicator: Indicator, value: _Value, context: _Context, overall_weight: float
-) -> IndicatorResult:
-    top = context.top
-    status = value.status
-    scored = status is _SCORED
-    fraction = value.fraction
-    level = scale_score = score_pct = None
-    if scored:
-        scale_score = round(fraction * top, SHARE_DIGITS) + 0.0
-        score_pct = round(100 * fraction, SCORE_DIGITS) + 0.0
-        level = min(math.floor(fraction * top + 1e-9), top)
-    aggregate = value.aggregate
-    answers = aggregate.answers if aggregate else ()
-    assessed = indicator.derived is None
-    return IndicatorResult.trusted(
-        id=indicator.id,
-        title=indicator.title,
-        status=status,
-        derived_from=None if assessed else indicator.derived.value,  # type: ignore[union-attr]
-        score=scale_score,
-        score_pct=score_pct,
-        level=level,
-        level_label=None if level is None else context.pack.scale.levels[level].label,
-        level_description=None if level is None else indicator.levels.get(level),
-        weight=value.weight or indicator.weight,
-        overall_weight=round(overall_weight, SHARE_DIGITS) + 0.0 if overall_weight else 0.0,
-        acceptable_level=context.acceptable[indicator.id],
-        contribution=round(100 * overall_weight * fraction, SCORE_DIGITS) + 0.0 if scored else 0.0,
-        spread=value.spread if scored and assessed else None,
-        disagreement=scored and value.spread >= context.disagreement_spread,
-        evidence_strength=round(value.strength, SHARE_DIGITS) + 0.0 if value.strength else 0.0,
-        evidence_kind=aggregate.strongest if aggregate else None,
-        # An unassessed indicator that needs evidence has none: omission must
-        # not escape the evidence rule that an honest answer would meet.
-        evidence_missing=(scored or status is _GAP)
-        and indicator.evidence_required
-        and assessed
-        and not any(a.evidence for a in answers if a.score is not None),
-        explanation=value.explanation,
-        assessors=answers,
-    )
-
-
-def _coverage(pack: CriteriaPack, tallies: dict[str, _Tally]) -> float:
-    """Share of applicable weight that was scored or found unchanged, criterion weights applied."""
-    shares = [
-        (c.weight, tallies[c.id].covered / tallies[c.id].applicable)
-        for c in pack.criteria
-        if tallies[c.id].applicable
-    ]
-    total = sum(weight for weight, _ in shares)
-    return sum((weight / total) * covered for weight, covered in shares) if total else 0.0
-
-
-def _support(
-    values: dict[str, _Value], overall_weights: dict[str, float], scale_max: int
-) -> tuple[float, float]:
-    """(weight, weighted mean) over scored indicators of evidence strength x agreement."""
-    weight = support = 0.0
-    for key, value in values.items():
-        if value.status is _SCORED:
-            agreement = 1 - DISAGREEMENT_PENALTY * value.spread / scale_max
-            weight += overall_weights[key]
-            support += overall_weights[key] * value.strength * agreement
-    return weight, (support / weight if weight else 0.0)
+) -> tuple[CriterionResult, ...]:
+    top, labels = table.top, table.labels
+    spread_limit = pack.policy.disagreement_spread
+    make_indicator = IndicatorResult.trusted
+    fractions = _FRACTIONS.setdefault(top, {})
+    results = []
+    for (crit, rows), (_, applicable, covered, score), weight_share in zip(
+        table.criteria, tallies, shares, strict=True
+    ):
+        indicators = []
+        for row in rows:
+            status, fraction, weight, spread, strength, aggregate, explanation = values[row.id]
+            overall_weight = overall_weights.get(row.id, 0.0)
+            scored = status is _SCORED
+            assessed = row.derived is None
+            answers = aggregate.answers if aggregate else ()
+            level = scale_score = score_pct = None
+            if scored:
+                scale_score, score_pct, level = fractions.get(fraction) or _on_scale(
+                    fractions, fraction, top
+                )
+            indicators.append(
+                make_indicator(
+                    id=row.id,
+                    title=row.title,
+                    status=status,
+                    derived_from=row.derived_name,
+                    score=scale_score,
+                    score_pct=score_pct,
+                    level=level,
+                    level_label=None if level is None else labels[level],
+                    level_description=None if level is None else row.levels.get(level),
+                    weight=weight or row.weight,
+                    overall_weight=round(overall_weight, SHARE_DIGITS) if overall_weight else 0.0,
+                    acceptable_level=row.acceptable,
+                    contribution=(
+                        round(100 * overall_weight * fraction, SCORE_DIGITS) if scored else 0.0
+                    ),
+                    spread=spread if scored and assessed else None,
+                    disagreement=scored and spread >= spread_limit,
+                    evidence_strength=round(strength, SHARE_DIGITS) if strength else 0.0,
+                    evidence_kind=aggregate.strongest if aggregate else None,
+                    # An unassessed indicator that needs evidence has none:
+                    # omission must not escape the evidence rule that an
+                    # honest answer would meet.
+                    evidence_missing=(scored or status is _GAP)
+                    and row.evidence_required
+                    and assessed
+                    and not any(a.evidence for a in answers if a.score is not None),
+                    explanation=explanation,
+                    assessors=answers,
+                )
+            )
+        results.append(
+            CriterionResult.trusted(
+                id=crit.id,
+                title=crit.title,
+                weight=crit.weight,
+                weight_share=share(weight_share),
+                score=None if score is None else points(score),
+                contribution=points(weight_share * score) if score is not None else 0.0,
+                coverage=share(covered / applicable) if applicable else 1.0,
+                indicators=tuple(indicators),
+            )
+        )
+    return tuple(results)
 
 
 def agreement_loss(spread: float, scale_max: int) -> float:

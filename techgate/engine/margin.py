@@ -138,14 +138,17 @@ def decision_margin(
             continue  # not scored, or held at no-go by gates this level cannot touch
         fraction = raw.fraction[key]
         weight = raw.overall_weight[key]
+        level_matters = _level_can_matter(state, key, weight)
         if (
             ind.derived_from is None
             and sum(a.score is not None for a in ind.assessors) > 1
-            and _answer_can_matter(state, key, ind, weight)
+            and _answer_can_matter(state, key, ind, weight, level_matters)
         ):
             # One assessor's answer moves the spread, and so confidence, even
             # where it leaves the combined answer where it is.
             _assessor_flips(state, ind, better, worse)
+        if not level_matters:
+            continue
         for delta in (step, -step):
             moved = min(max(fraction + delta, 0.0), 1.0)
             if moved == fraction:
@@ -236,23 +239,47 @@ def _decision_with(state: _State, key: str, delta: float, confidence_delta: floa
     return _RANKS[rank]
 
 
-def _answer_can_matter(state: _State, key: str, ind: IndicatorResult, weight: float) -> bool:
-    """Whether one assessor's answer, one level either way, could move the decision at all.
+def _level_can_matter(state: _State, key: str, weight: float) -> bool:
+    """Whether one level either way on this indicator could reach a threshold or a floor.
 
-    Such a move shifts the combined answer and the spread by a level at most;
-    if neither the score nor confidence can reach a threshold that way, and
-    no gate reads this indicator, no single answer can flip the decision.
+    Most indicators sit far from every line one level can cross; for them
+    no move of their own, and no single assessor's answer through them (it
+    moves the combined answer by a level at most), changes the score's band
+    or a floor gate, so the decision stays as it is.
     """
-    if state.dependent[key]:
-        return True
-    pack, raw = state.pack, state.raw
-    policy, top = pack.policy, pack.scale.maximum
+    raw, policy, top = state.raw, state.pack.policy, state.pack.scale.maximum
     shift = weight * 100 / top + 0.01
     if (
         min(abs(raw.score - policy.go_threshold), abs(raw.score - policy.conditional_threshold))
         <= shift
     ):
         return True
+    for gate, result in state.dependent[key]:
+        if result.missing_facts:
+            return True  # its verdict does not rest on the levels alone
+        if isinstance(gate, MinIndicatorScoreGate):
+            if abs(raw.fraction[key] * top - gate.min_score) <= 1 + 1e-6:
+                return True
+        else:
+            before = raw.criterion_score[raw.criterion_of[key]] or 0.0
+            if abs(before - gate.min_score) <= raw.within[key] * 100 / top + 0.01:
+                return True
+    return False
+
+
+def _answer_can_matter(
+    state: _State, key: str, ind: IndicatorResult, weight: float, level_matters: bool
+) -> bool:
+    """Whether one assessor's answer, one level either way, could move the decision at all.
+
+    Such a move shifts the combined answer and the spread by a level at most;
+    if neither the score, a floor gate nor confidence can reach a threshold
+    that way, no single answer can flip the decision.
+    """
+    if level_matters:
+        return True
+    pack, raw = state.pack, state.raw
+    policy, top = pack.policy, pack.scale.maximum
     if not raw.support_weight:
         return False
     reach = (

@@ -52,6 +52,21 @@ def _field_names(cls: type[BaseModel]) -> set[str]:
     return names
 
 
+def replaced(model: BaseModel, **changes: Any) -> Any:
+    """A shallow copy of a validated model with some fields swapped, unvalidated.
+
+    For values the caller derived from the model itself (the same items in
+    another order), where model_copy's deep bookkeeping costs more than the
+    work it guards.
+    """
+    copy = _new(type(model))
+    _set_dict(copy, {**model.__dict__, **changes})
+    _set_fields(copy, model.__pydantic_fields_set__)
+    _set_extra(copy, model.__pydantic_extra__)
+    _set_private(copy, model.__pydantic_private__)
+    return copy
+
+
 class Record(Frozen):
     """A frozen model the engine builds from data it computed itself.
 

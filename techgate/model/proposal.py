@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from pydantic.json_schema import JsonSchemaValue
     from pydantic_core import CoreSchema
 
-from techgate.model._base import Frozen, Identifier, LongText, Share, Text, Weight
+from techgate.model._base import Frozen, Identifier, LongText, Share, Text, Weight, replaced
 
 
 class Category(StrEnum):
@@ -462,15 +462,12 @@ class Proposal(Frozen):
         Assessors, and the indicators each scored, are put in a fixed order
         first: their order in the file carries no meaning.
         """
-        canonical = self.model_copy(
-            update={
-                "assessments": tuple(
-                    assessment.model_copy(
-                        update={"scores": dict(sorted(assessment.scores.items()))}
-                    )
-                    for assessment in sorted(self.assessments, key=lambda a: a.assessor)
-                )
-            }
+        canonical = replaced(
+            self,
+            assessments=tuple(
+                replaced(assessment, scores=dict(sorted(assessment.scores.items())))
+                for assessment in sorted(self.assessments, key=lambda a: a.assessor)
+            ),
         )
         return hashlib.sha256(canonical.model_dump_json().encode("utf-8")).hexdigest()
 

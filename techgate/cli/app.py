@@ -19,6 +19,8 @@ class ExitCode(IntEnum):
     INVALID = 2
     CONDITIONAL = 3
     NO_GO = 4
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
+    TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
     @classmethod
     def for_decision(cls, decision: str) -> ExitCode:

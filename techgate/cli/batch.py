@@ -1,10 +1,23 @@
-"""techgate batch: evaluate and render many proposals, on every core."""
+"""techgate batch: evaluate and render many proposals, on every core.
+
+Two passes. The first reads and evaluates every proposal, so that two
+proposals with one id are caught before anything is written. The second
+renders the documents in the workers and hands the bytes back: only this
+process writes, each proposal's files all or none, so a worker that dies or
+is stopped never leaves half a file. A worker that crashes costs only the
+proposal it was working on; Ctrl-C or SIGTERM stops the workers at once and
+the summary lists what finished.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -15,12 +28,16 @@ from techgate.cli.options import (
     templates_option,
 )
 
+if TYPE_CHECKING:
+    from techgate.model.evaluation import Evaluation
+
 FORMAT_NAMES = ("pdf", "html", "md", "json")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Job:
-    """What every worker needs, besides the proposal path."""
+    """What every worker needs, besides the proposal."""
 
     documents: DocumentRequest
     criteria: str | None
@@ -28,10 +45,10 @@ class Job:
 
 @dataclass(frozen=True)
 class ItemResult:
-    """The outcome for one proposal, sent back from a worker."""
+    """The outcome for one proposal."""
 
     path: str
-    status: str  # "ok", "invalid" or "error"
+    status: str  # "ok", "invalid", "error" or "interrupted"
     proposal_id: str = ""
     decision: str = ""
     score: float = 0.0
@@ -40,17 +57,55 @@ class ItemResult:
     problems: tuple[str, ...] = field(default=())
 
 
-def _warm_up(formats: tuple[str, ...]) -> None:
-    """Pay WeasyPrint's start-up (imports, fonts) once per worker process."""
+@dataclass(frozen=True)
+class _Evaluated:
+    """First pass: the record, or why there is none."""
+
+    result: ItemResult
+    record: Evaluation | None = None
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """Second pass: the documents' bytes, for the parent to write."""
+
+    files: tuple[tuple[str, bytes], ...] = ()
+    problem: str = ""
+
+
+class _Stopped(Exception):
+    """The user or the system asked the batch to stop."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _worker_setup(formats: tuple[str, ...]) -> None:
+    """Ignore Ctrl-C (the parent stops workers), die with the parent, warm WeasyPrint up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     if "pdf" in formats:
         from weasyprint import HTML
 
         HTML(string="<p>warm-up</p>").write_pdf()
 
 
-def process_one(path: str, job: Job) -> ItemResult:
-    """Load, evaluate and render one proposal; never raises."""
-    from techgate.cli.output import write_documents
+def _die_with_parent() -> None:
+    # Linux: the kernel sends SIGTERM to this worker if the parent dies, even
+    # by SIGKILL, so a killed batch never leaves workers blocked for ever.
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the parent's own cleanup still runs
+        pass
+
+
+def evaluate_one(path: str, job: Job) -> _Evaluated:
+    """Load and evaluate one proposal; never raises."""
     from techgate.engine import evaluate
     from techgate.errors import InvalidInputError, TechgateError
     from techgate.loading import load_for_evaluation
@@ -58,22 +113,32 @@ def process_one(path: str, job: Job) -> ItemResult:
     try:
         proposal, pack, _ = load_for_evaluation(Path(path), job.criteria)
         record = evaluate(proposal, pack)
-        written = write_documents(record, job.documents)
     except InvalidInputError as error:
-        return ItemResult(path, "invalid", problems=tuple(str(p) for p in error.problems))
+        return _Evaluated(ItemResult(path, "invalid", problems=tuple(map(str, error.problems))))
     except (TechgateError, OSError) as error:
-        return ItemResult(path, "error", problems=(str(error),))
+        return _Evaluated(ItemResult(path, "error", problems=(str(error),)))
     except Exception as error:  # a bug must not sink the rest of the batch
-        return ItemResult(path, "error", problems=(f"unexpected {type(error).__name__}: {error}",))
-    return ItemResult(
-        path,
-        "ok",
-        record.proposal.id,
-        record.decision.value,
-        record.score,
-        record.confidence,
-        tuple(str(p) for p in written),
+        text = f"{path}: unexpected {type(error).__name__}: {error}"
+        return _Evaluated(ItemResult(path, "error", problems=(text,)))
+    result = ItemResult(
+        path, "ok", record.proposal.id, record.decision.value, record.score, record.confidence
     )
+    return _Evaluated(result, record)
+
+
+def render_one(record: Evaluation, job: Job) -> _Rendered:
+    """Render one record's documents to bytes; never raises."""
+    from techgate.cli.output import document_paths, render_documents
+    from techgate.errors import TechgateError
+
+    try:
+        paths = document_paths(record, job.documents)
+        files = render_documents(record, job.documents, paths)
+    except TechgateError as error:
+        return _Rendered(problem=str(error))
+    except Exception as error:
+        return _Rendered(problem=f"unexpected {type(error).__name__}: {error}")
+    return _Rendered(files=tuple((str(path), data) for path, data in files))
 
 
 def _parse_formats(value: str) -> tuple[str, ...]:
@@ -120,97 +185,292 @@ def batch(
     """Evaluate and render many PROPOSALS into --out-dir.
 
     Invalid proposals are reported and skipped; the others are still
-    rendered. Exit code: 2 if any input was invalid, else 1 if any failed to
-    render, else the worst decision (4 no-go, 3 conditional, 0 go).
+    rendered. Two proposals with the same id are both refused before
+    anything is written. Ctrl-C stops the batch within a second; what was
+    finished stays, nothing is left half-written. Exit code: 2 if any input
+    was invalid, else 1 if any failed to render, else the worst decision
+    (4 no-go, 3 conditional, 0 go); 130 if interrupted.
     """
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from techgate.cli.app import ExitCode
+    from techgate.errors import single_problem
 
     names = _parse_formats(formats)
-    job = Job(DocumentRequest(dict.fromkeys(names, str(out_dir)), paper, templates), criteria)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    workers = min(jobs or os.cpu_count() or 1, len(proposals))
+    job = Job(DocumentRequest(dict.fromkeys(names, f"{out_dir}/"), paper, templates), criteria)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise single_problem(str(out_dir), f"cannot create the folder: {error.strerror}") from None
     paths = [str(p) for p in proposals]
-    results: list[ItemResult] = []
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=False,
+    results = [ItemResult(path, "interrupted") for path in paths]
+    previous = signal.signal(signal.SIGTERM, _raise_stopped)
+    try:
+        with _Runner(min(jobs or os.cpu_count() or 1, len(paths)), names) as runner:
+            _run(runner, paths, job, results)
+    except (_Stopped, KeyboardInterrupt) as stop:
+        _summarise(results)
+        signum = stop.signum if isinstance(stop, _Stopped) else signal.SIGINT
+        click.echo(f"techgate: stopped by {signal.Signals(signum).name}", err=True)
+        return ExitCode.INTERRUPTED if signum == signal.SIGINT else ExitCode.TERMINATED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return _summarise(results)
+
+
+def _raise_stopped(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped(signum)
+
+
+def _run(runner: _Runner, paths: list[str], job: Job, results: list[ItemResult]) -> None:
+    """Both passes; fills results in place, so an interruption keeps what finished."""
+    evaluated = runner.map(
+        evaluate_one,
+        [(path, job) for path in paths],
+        "reading",
+        lambda path: _Evaluated(
+            ItemResult(path, "error", problems=(f"{path}: the worker died reading it",))
+        ),
     )
-    with progress:
-        task = progress.add_task("evaluating", total=len(paths))
-        if workers == 1:
-            _warm_up(tuple(job.documents.paths))
-            for path in paths:
-                results.append(process_one(path, job))
-                progress.advance(task)
+    for index, item in enumerate(evaluated):
+        results[index] = item.result
+    duplicates = _duplicate_ids(results)
+    chosen = [
+        index
+        for index, item in enumerate(evaluated)
+        if item.record is not None and index not in duplicates
+    ]
+    for index, problem in duplicates.items():
+        results[index] = ItemResult(paths[index], "invalid", problems=(problem,))
+    records = {index: evaluated[index].record for index in chosen}
+    inputs = [Path(p) for p in paths]
+    rendered = runner.map(
+        render_one,
+        [(records[index], job) for index in chosen],
+        "rendering",
+        lambda _: _Rendered(problem="the worker died rendering it"),
+        on_each=lambda position, item: _write(
+            results,
+            chosen[position],
+            item,
+            inputs,
+        ),
+    )
+    del rendered  # written as each arrived
+
+
+def _duplicate_ids(results: list[ItemResult]) -> dict[int, str]:
+    """Index to problem, for every proposal whose id another proposal also uses."""
+    by_id: dict[str, list[int]] = {}
+    for index, result in enumerate(results):
+        if result.status == "ok":
+            by_id.setdefault(result.proposal_id, []).append(index)
+    problems: dict[int, str] = {}
+    for key, indexes in by_id.items():
+        if len(indexes) > 1:
+            for index in indexes:
+                others = ", ".join(results[i].path for i in indexes if i != index)
+                problems[index] = (
+                    f"{results[index].path}: proposal id {key!r} is also used by {others}; "
+                    "their reports would overwrite each other, so neither was written"
+                )
+    return problems
+
+
+def _write(results: list[ItemResult], index: int, item: _Rendered, inputs: list[Path]) -> None:
+    from techgate.cli.output import check_destinations, write_files
+    from techgate.errors import InvalidInputError
+
+    result = results[index]
+    if item.problem:
+        results[index] = replace(
+            result, status="error", problems=(f"{result.path}: {item.problem}",)
+        )
+        return
+    files = [(Path(path), data) for path, data in item.files]
+    try:
+        check_destinations([path for path, _ in files], inputs)
+        write_files(files)
+    except InvalidInputError as error:
+        problems = tuple(map(str, error.problems))
+        results[index] = replace(result, status="error", problems=problems)
+        return
+    results[index] = replace(result, outputs=tuple(str(path) for path, _ in files))
+
+
+class _Runner:
+    """Runs a function over items in worker processes (or here, for one job)."""
+
+    def __init__(self, workers: int, formats: tuple[str, ...]) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.workers = workers
+        self.formats = formats
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self.pool: Any = None
+
+    def __enter__(self) -> _Runner:
+        self.progress.start()
+        if self.workers == 1:
+            _worker_setup_here(self.formats)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop_pool(kill=exc[0] is not None)
+        self.progress.stop()
+
+    def map(
+        self,
+        function: Callable[..., T],
+        arguments: Sequence[tuple[Any, ...]],
+        label: str,
+        died: Callable[[Any], T],
+        on_each: Callable[[int, T], None] | None = None,
+    ) -> list[T]:
+        task = self.progress.add_task(label, total=len(arguments))
+        done: dict[int, T] = {}
+
+        def finish(position: int, value: T) -> None:
+            done[position] = value
+            if on_each is not None:
+                on_each(position, value)
+            self.progress.advance(task)
+
+        if self.workers == 1:
+            for position, args in enumerate(arguments):
+                finish(position, function(*args))
         else:
-            from concurrent.futures import ProcessPoolExecutor, as_completed
+            self._map_in_pool(function, arguments, died, finish)
+        return [done[position] for position in range(len(arguments))]
 
-            with ProcessPoolExecutor(
-                workers, initializer=_warm_up, initargs=(tuple(job.documents.paths),)
-            ) as pool:
-                futures = [pool.submit(process_one, path, job) for path in paths]
-                for future in as_completed(futures):
-                    results.append(future.result())
-                    progress.advance(task)
-    order = {path: index for index, path in enumerate(paths)}
-    results.sort(key=lambda r: order[r.path])
-    return _summarise(_flag_duplicate_ids(results))
+    def _map_in_pool(
+        self,
+        function: Callable[..., T],
+        arguments: Sequence[tuple[Any, ...]],
+        died: Callable[[Any], T],
+        finish: Callable[[int, T], None],
+    ) -> None:
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
 
+        queue = list(reversed(range(len(arguments))))
+        running: dict[Any, int] = {}
+        # No more in flight than there are workers: when one dies, only the
+        # items then running are in doubt, not everything queued behind them.
+        while queue or running:
+            pool = self._pool()
+            while queue and len(running) < self.workers:
+                position = queue.pop()
+                running[pool.submit(function, *arguments[position])] = position
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            suspects = []
+            for future in finished:
+                position = running.pop(future)
+                try:
+                    finish(position, future.result())
+                except BrokenProcessPool:
+                    suspects.append(position)
+            if suspects:
+                suspects += running.values()
+                running.clear()
+                self._stop_pool(kill=True)
+                self._run_alone(function, arguments, sorted(suspects), died, finish)
 
-def _flag_duplicate_ids(results: list[ItemResult]) -> list[ItemResult]:
-    """Two inputs with one id would write the same files: the later one is invalid."""
-    seen: dict[str, str] = {}
-    flagged = []
-    for result in results:
-        if result.status == "ok" and result.proposal_id in seen:
-            result = ItemResult(
-                result.path,
-                "invalid",
-                problems=(
-                    f"{result.path}: proposal id {result.proposal_id!r} is also used by "
-                    f"{seen[result.proposal_id]}; its reports overwrote the other's",
-                ),
+    def _run_alone(
+        self,
+        function: Callable[..., T],
+        arguments: Sequence[tuple[Any, ...]],
+        positions: list[int],
+        died: Callable[[Any], T],
+        finish: Callable[[int, T], None],
+    ) -> None:
+        """Run each item that was in flight when a worker died on its own, to find the one."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        for position in positions:
+            pool = self._pool(workers=1)
+            try:
+                finish(position, pool.submit(function, *arguments[position]).result())
+            except BrokenProcessPool:
+                self._stop_pool(kill=True)
+                finish(position, died(arguments[position][0]))
+        self._stop_pool(kill=False)
+
+    def _pool(self, workers: int | None = None) -> Any:
+        if self.pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(
+                workers or self.workers, initializer=_worker_setup, initargs=(self.formats,)
             )
-        elif result.status == "ok":
-            seen[result.proposal_id] = result.path
-        flagged.append(result)
-    return flagged
+        return self.pool
+
+    def _stop_pool(self, kill: bool) -> None:
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        if kill:
+            # Python 3.14 has pool.kill_workers(); before it, the processes
+            # are reachable only through the executor's private map.
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_setup_here(formats: tuple[str, ...]) -> None:
+    if "pdf" in formats:
+        from weasyprint import HTML
+
+        HTML(string="<p>warm-up</p>").write_pdf()
 
 
 def _summarise(results: list[ItemResult]) -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from techgate.cli.app import ExitCode
+    from techgate.cli.output import printable
 
     table = Table(title="Batch summary", title_justify="left")
     for column in ("Proposal", "Decision", "Score", "Confidence", "Written"):
         table.add_column(column, overflow="fold")
     for result in results:
-        if result.status == "ok":
+        # Paths and ids are data, never markup: a folder named '[draft]' stays as it is.
+        if result.status == "ok" and result.outputs:
             table.add_row(
-                result.proposal_id,
+                Text(result.proposal_id),
                 result.decision.upper(),
                 f"{result.score:g}",
                 f"{result.confidence:.2f}",
                 str(len(result.outputs)) + " file(s)",
             )
         else:
-            table.add_row(result.path, result.status.upper(), "", "", "none")
+            status = "INTERRUPTED" if result.status == "ok" else result.status.upper()
+            table.add_row(Text(printable(result.path)), status, "", "", "none")
     Console(highlight=False).print(table)
     for result in results:
         for problem in result.problems:
-            click.echo(problem, err=True)
+            click.echo(printable(problem), err=True)
     statuses = {r.status for r in results}
     if "invalid" in statuses:
         return ExitCode.INVALID
     if "error" in statuses:
         return ExitCode.UNEXPECTED
+    if "interrupted" in statuses or any(not r.outputs for r in results):
+        return ExitCode.INTERRUPTED
     codes = [ExitCode.for_decision(r.decision) for r in results]
     worst = max(codes, key=lambda c: {0: 0, 3: 1, 4: 2}[int(c)])
     return int(worst)

@@ -42,32 +42,45 @@ def evaluate(
     4 no-go, 2 invalid input, 1 unexpected error.
     """
     from techgate.cli.app import ExitCode
-    from techgate.cli.output import resolve_output, write_atomic, write_documents
+    from techgate.cli.output import (
+        check_destinations,
+        document_paths,
+        input_paths,
+        printable,
+        render_documents,
+        resolve_output,
+        write_files,
+    )
     from techgate.engine import evaluate as run
     from techgate.loading import load_for_evaluation
     from techgate.render import OutputFormat, render
 
     model, pack, _ = load_for_evaluation(proposal, criteria)
     record = run(model, pack)
-    written = write_documents(record, documents)
     chosen = OutputFormat(output_format)
-    if output is not None:
-        target = resolve_output(output, record.proposal.id, chosen.suffix)
-        write_atomic(target, render(record, chosen, width=width or 100))
-        written.append(target)
-    elif chosen is OutputFormat.TEXT:
+    paths = document_paths(record, documents)
+    target = None if output is None else resolve_output(output, record.proposal.id, chosen.suffix)
+    outputs = [*paths.values(), *([target] if target else [])]
+    check_destinations(outputs, input_paths(proposal, criteria, documents.templates))
+    files = render_documents(record, documents, paths)
+    if target is not None:
+        files.append((target, render(record, chosen, width=width or 100).encode("utf-8")))
+    write_files(files)
+    written = [path for path, _ in files]
+    if target is None and chosen is OutputFormat.TEXT:
         from rich.console import Console
 
         from techgate.render.text import text_view
 
         Console(width=width, highlight=False).print(text_view(record))
-    else:
+    elif target is None:
         click.echo(render(record, chosen), nl=False)
     for path in written:
         click.echo(f"wrote {path}", err=True)
     if output is not None:
         click.echo(
-            f"{record.decision.value}: {record.proposal.title} (score {record.score:g}, "
+            f"{record.decision.value}: {printable(record.proposal.title)} "
+            f"(score {record.score:g}, "
             f"confidence {record.confidence:g})",
             err=True,
         )

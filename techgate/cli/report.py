@@ -31,6 +31,6 @@ def report(
     if not documents:
         raise click.UsageError("name at least one of --pdf, --html, --md or --json")
     evaluation = read_evaluation(record)
-    for path in write_documents(evaluation, documents):
+    for path in write_documents(evaluation, documents, [record]):
         click.echo(f"wrote {path}", err=True)
     return ExitCode.for_decision(evaluation.decision.value)

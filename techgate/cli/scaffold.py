@@ -25,14 +25,16 @@ def init(path: Path, force: bool, schema_ref: str | None) -> int:
     import json
     from importlib.resources import files
 
-    from techgate.cli.output import resolve_output, write_atomic
+    from techgate.cli.output import check_destinations, resolve_output, write_files
     from techgate.errors import single_problem
     from techgate.model.schema import SchemaKind, json_schema
 
-    if path.exists() and (path.is_dir() or not force):
-        raise single_problem(
-            str(path), "already exists", "use --force to overwrite, or another path"
-        )
+    schema_path = path.parent / SCHEMA_FILE
+    for existing in (path, schema_path if schema_ref is None else None):
+        if existing is not None and existing.exists() and (existing.is_dir() or not force):
+            raise single_problem(
+                str(existing), "already exists", "use --force to overwrite, or another path"
+            )
     resolve_output(path, path.stem, path.suffix)
     template = files("techgate.cli").joinpath("proposal-template.yaml").read_text("utf-8")
     text = template.format(
@@ -40,10 +42,12 @@ def init(path: Path, force: bool, schema_ref: str | None) -> int:
         file_name=path.name,
         today=dt.date.today().isoformat(),
     )
+    outputs = [(path, text.encode("utf-8"))]
     if schema_ref is None:
         schema = json.dumps(json_schema(SchemaKind.PROPOSAL), indent=2) + "\n"
-        write_atomic(path.parent / SCHEMA_FILE, schema)
-    write_atomic(path, text)
+        outputs.insert(0, (schema_path, schema.encode("utf-8")))
+    check_destinations([p for p, _ in outputs])
+    write_files(outputs)
     click.echo(f"wrote {path}; fill it in, then run: techgate evaluate {path}", err=True)
     return 0
 

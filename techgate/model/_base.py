@@ -30,6 +30,9 @@ class Frozen(BaseModel):
         frozen=True,
         extra="forbid",
         validate_default=False,
+        # No fact or figure is NaN or infinite; JSON cannot carry them either,
+        # so a record holding one could not be read back.
+        allow_inf_nan=False,
     )
 
 

@@ -179,3 +179,22 @@ def test_hostile_assessor_names_stay_inert(contact_centre: CriteriaPack) -> None
         for page in PdfReader(io.BytesIO(render_document(record, DocumentFormat.PDF))).pages
     )
     assert "<script>alert(1)</script>" in "".join(pdf_text.split())
+
+
+def test_an_indicator_nobody_gave_a_level_is_counted_not_summarised(
+    contact_centre: CriteriaPack,
+) -> None:
+    data = with_dissenter(11)
+    for assessment in data["assessments"]:
+        assessment["scores"]["channel-valued"] = "n/a"
+    record = techgate.evaluate(techgate.load_proposal(data), contact_centre)
+    view = panel_view(record)
+    assert view is not None
+    summary = view.summaries["channel-valued"]
+    assert summary.counts == "12 answers: none of them a level"
+    assert summary.distribution == "Levels 0–4: 0 · 0 · 0 · 0 · 0; n/a 12"
+    assert summary.outliers == "" and summary.far == ()
+    html = render_document(record, DocumentFormat.HTML).decode()
+    assert "12 answers: none of them a level<br>Levels 0–4: 0 · 0 · 0 · 0 · 0; n/a 12" in html
+    # Suitability's run of codes: transaction fit, then n/a for channel-valued, then insight.
+    assert all(row.codes.split()[1][1] == "n" for line in view.rows for row in line)

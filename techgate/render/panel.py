@@ -35,7 +35,7 @@ NAMED_OUTLIERS = 5
 LISTED_DISSENTERS = 20
 """Assessors listed as far from the median on several indicators, most often first."""
 LISTED_ASSESSORS = 1000
-"""Up to this many assessors, the appendix lists every answer (about five pages a
+"""Up to this many assessors, the appendix lists every answer (six or seven pages a
 thousand); beyond, it points to the JSON record, which always holds every answer."""
 MATRIX_PAIRS = 2
 """Assessors side by side in one row of the appendix's table of answers."""
@@ -48,7 +48,7 @@ Answered = list[tuple[CriterionResult, IndicatorResult]]
 
 @dataclass(frozen=True)
 class FarAnswer:
-    """One assessor's level that stands far from the median of the others' levels."""
+    """One assessor's level, far from the median of all the levels given."""
 
     assessor: str
     indicator: str
@@ -262,7 +262,16 @@ def summarise(indicator: IndicatorResult, scale_max: int, far_from: int) -> Answ
     unchanged = sum(1 for a in answers if a.answer == "unchanged")
     if not values:
         return AnswerSummary(
-            len(answers), tuple(levels), not_applicable, unchanged, None, None, None, None, (), 0
+            len(answers),
+            tuple(levels),
+            not_applicable,
+            unchanged,
+            None,
+            None,
+            None,
+            None,
+            (),
+            far_from,
         )
     median = _median(values)
     far = sorted(

@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from techgate.model.evaluation import Evaluation, GateResult, IndicatorResult, Reason
 from techgate.render.formats import Paper
+from techgate.render.panel import PanelView, panel_view
 from techgate.resources import data_dir
 
 # Characters that start emphasis, code, links or table cells wherever they stand.
@@ -70,6 +71,8 @@ class ReportContext:
     """Indicators that apply only because of the proposal's traits."""
     trait_gates: tuple[GateResult, ...]
     """Gates that apply only because of the proposal's traits."""
+    panel: PanelView | None
+    """Beyond a handful of assessors, their answers summarised (None: every answer inline)."""
 
 
 def report_context(
@@ -96,6 +99,7 @@ def report_context(
         unchanged=tuple(indicators[key] for key in evaluation.unchanged if key in indicators),
         trait_indicators=tuple(indicators[k] for k in automation.indicators if k in indicators),
         trait_gates=tuple(gates[k] for k in automation.gates if k in gates),
+        panel=panel_view(evaluation),
     )
 
 

@@ -18,6 +18,7 @@ from techgate.model.evaluation import (
     IndicatorResult,
     IndicatorStatus,
 )
+from techgate.render.panel import PanelView, panel_view
 
 # Colour is never the only signal: the decision is always spelt out too.
 DECISION_STYLE = {
@@ -36,9 +37,10 @@ CAP_WORDS = {
 
 def text_view(evaluation: Evaluation) -> RenderableType:
     """A rich renderable of the whole record, for a console to print."""
+    panel = panel_view(evaluation)
     parts: list[RenderableType] = [
         _headline(evaluation),
-        _facts(evaluation),
+        _facts(evaluation, panel),
         _margin(evaluation),
     ]
     lenient = [g for g in evaluation.gates if g.lenient]
@@ -68,7 +70,9 @@ def text_view(evaluation: Evaluation) -> RenderableType:
     parts.append(_reasons(evaluation))
     parts.append(_criteria(evaluation))
     if evaluation.disagreements:
-        parts.append(_disagreements(evaluation))
+        parts.append(_disagreements(evaluation, panel))
+    if panel is not None:
+        parts.append(_dissenters(panel))
     if evaluation.gaps:
         gaps = _table("Gaps (not assessed, counted at level 0)", ("Indicator", "Criterion", "Why"))
         for gap in evaluation.gaps:
@@ -130,7 +134,7 @@ def _headline(evaluation: Evaluation) -> Panel:
     )
 
 
-def _facts(evaluation: Evaluation) -> Text:
+def _facts(evaluation: Evaluation, panel: PanelView | None) -> Text:
     proposal, policy = evaluation.proposal, evaluation.pack.policy
     text = Text()
     text.append(proposal.title, style="bold")
@@ -148,10 +152,14 @@ def _facts(evaluation: Evaluation) -> Text:
     text.append(f" (min {policy.min_confidence:.2f})   ")
     text.append(f"Coverage {evaluation.coverage:.0%}", style="bold")
     text.append(f" (min {policy.min_coverage:.0%})\n")
-    text.append(
-        f"Judged by {evaluation.pack.title} {evaluation.pack.version}; "
-        f"assessors: {', '.join(proposal.assessors) or 'none'}"
-    )
+    if panel is None:
+        assessors = ", ".join(proposal.assessors) or "none"
+    else:
+        assessors = (
+            f"{panel.assessors:,}, their answers summarised (every answer is in the JSON record)"
+        )
+    text.append(f"Judged by {evaluation.pack.title} {evaluation.pack.version}; ")
+    text.append(f"assessors: {assessors}")
     return text
 
 
@@ -184,18 +192,48 @@ def _criteria(evaluation: Evaluation) -> Table:
     return table
 
 
-def _disagreements(evaluation: Evaluation) -> Table:
+def _disagreements(evaluation: Evaluation, panel: PanelView | None) -> Table:
     table = _table("Assessor disagreements", ("Indicator", "Scores", "Spread", "Used"))
     for criterion in evaluation.criteria:
         for indicator in criterion.indicators:
             if indicator.disagreement:
-                scores = ", ".join(f"{a.assessor}: {_answer(a)}" for a in indicator.assessors)
+                summary = panel.summaries.get(indicator.id) if panel else None
+                if summary is None:
+                    scores = ", ".join(f"{a.assessor}: {_answer(a)}" for a in indicator.assessors)
+                else:
+                    scores = f"{summary.counts}\n{summary.distribution}\n{summary.outliers}"
                 table.add_row(
                     Text(indicator.title),
                     Text(scores),
                     f"{indicator.spread:g}",
                     f"{indicator.score:g}",
                 )
+    return table
+
+
+def _dissenters(panel: PanelView) -> RenderableType:
+    """Beyond a handful of assessors: who is far from the median on several indicators."""
+    note = Text(
+        f"{panel.assessors:,} assessors. Far from the median means {panel.far_from} or more "
+        "levels from it. "
+    )
+    if panel.more_dissenters:
+        note.append(f"{panel.more_dissenters:,} more are far from it on two or more indicators. ")
+    note.append(
+        f"{panel.far_once:,} are far from it on one indicator only. "
+        "Every answer is in the JSON record (--format json)."
+    )
+    if not panel.dissenters:
+        return note
+    table = _table(
+        "Assessors far from the median on several indicators",
+        ("Assessor", "Indicators", "Their level (the median of all levels)"),
+    )
+    table.columns[1].justify = "right"
+    for dissenter in panel.dissenters:
+        table.add_row(Text(dissenter.assessor), str(len(dissenter.far)), Text(dissenter.answers))
+    table.caption = note
+    table.caption_justify = "left"
     return table
 
 

@@ -64,6 +64,22 @@ def _assessor(assessment: Assessment) -> str:
     return assessment.assessor
 
 
+# Up to this many answers the spread is the whole range: in a small panel
+# every assessor is one voice that counts. Beyond it, the range is set by the
+# two most extreme of many and nearly always spans the scale, so the spread
+# is the middle half of the answers (the interquartile range) instead; the
+# reports name the answers far from the median.
+RANGE_SPREAD_UP_TO = 5
+
+
+def spread_of(numbers: list[int]) -> float:
+    """How far the assessors' levels for one indicator are apart."""
+    if len(numbers) <= RANGE_SPREAD_UP_TO:
+        return float(max(numbers) - min(numbers))
+    first, _, third = statistics.quantiles(numbers, n=4, method="inclusive")
+    return float(third - first)
+
+
 def median_of(numbers: list[int]) -> float:
     """The median as statistics.median gives it, without its generality: lists are tiny."""
     ordered = sorted(numbers)
@@ -99,7 +115,7 @@ def _combine(
         combined, spread = float(numbers[0]), 0.0
     else:
         combined = median_of(numbers) if median else statistics.fmean(numbers)
-        spread = float(max(numbers) - min(numbers))
+        spread = spread_of(numbers)
     return Aggregate(
         score=float(combined),
         unchanged=False,

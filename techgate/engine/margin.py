@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from techgate.engine.aggregate import median_of
+from techgate.engine.aggregate import median_of, spread_of
 from techgate.engine.decide import combine
 from techgate.engine.numbers import points
 from techgate.engine.scoring import Raw, agreement_loss
@@ -307,7 +307,7 @@ def _assessor_flips(
     numbers: list[int] = [a.score for a in scored]  # type: ignore[misc]
     combine_fn = median_of if policy.aggregation is Aggregation.MEDIAN else statistics.fmean
     before = combine_fn(numbers)
-    spread_before = max(numbers) - min(numbers)
+    spread_before = spread_of(numbers)
     weight = raw.overall_weight[ind.id]
     # Confidence: this indicator's agreement changes with the spread; the
     # terms multiply in the order scoring uses, so ties round alike.
@@ -319,7 +319,7 @@ def _assessor_flips(
                 continue
             changed = [*numbers[:position], moved, *numbers[position + 1 :]]
             after = combine_fn(changed)
-            spread_after = max(changed) - min(changed)
+            spread_after = spread_of(changed)
             if after == before and spread_after == spread_before:
                 continue  # neither the combined answer nor the spread moves
             loss = agreement_loss(spread_after, top) - agreement_loss(spread_before, top)

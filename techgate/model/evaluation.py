@@ -85,7 +85,8 @@ class IndicatorResult(Record):
     contribution: float
     """Points of the overall score (0-100) this indicator contributes."""
     spread: float | None
-    """Highest minus lowest assessor score."""
+    """How far the assessors' levels are apart: highest minus lowest for up to five
+    answers, the interquartile range (the middle half) for more."""
     disagreement: bool
     """Whether the spread reached the policy's disagreement threshold."""
     evidence_strength: float

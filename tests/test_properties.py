@@ -142,3 +142,23 @@ def test_record_invariants(scores: list[dict[str, Any]], category: str) -> None:
     assert abs(total - record.score) <= 0.01 * len(record.criteria)
     # Reasons are ranked 1..n without holes.
     assert [r.rank for r in record.reasons] == list(range(1, len(record.reasons) + 1))
+
+
+@given(
+    numbers=st.lists(st.integers(0, 4), min_size=1, max_size=40),
+    position=st.integers(0, 39),
+    step=st.sampled_from([1, -1]),
+)
+def test_spread_is_the_range_for_a_small_panel_and_moves_a_level_at_most(
+    numbers: list[int], position: int, step: int
+) -> None:
+    from techgate.engine.aggregate import RANGE_SPREAD_UP_TO, spread_of
+
+    spread = spread_of(numbers)
+    assert 0 <= spread <= max(numbers) - min(numbers)
+    if len(numbers) <= RANGE_SPREAD_UP_TO:
+        assert spread == max(numbers) - min(numbers)
+    # The margin relies on one answer moving the spread by one level at most.
+    index = position % len(numbers)
+    moved = [*numbers[:index], numbers[index] + step, *numbers[index + 1 :]]
+    assert abs(spread_of(moved) - spread) <= 1 + 1e-9

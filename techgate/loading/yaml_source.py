@@ -437,12 +437,6 @@ def _not_yaml(
     return single_problem(name, f"not valid YAML: {error}")
 
 
-@dataclass(frozen=True)
-class _Mark:
-    line: int  # 0-based, as the parser's marks
-    column: int
-
-
 class _Frame:
     """An open mapping or sequence."""
 
@@ -452,7 +446,7 @@ class _Frame:
         self.container = container
         self.is_map = is_map
         self.key: Any = _NO_KEY
-        self.key_mark: Any = None  # 1-based (line, column) of the key waiting for its value
+        self.key_mark: Any = None  # the parser's mark of the key waiting for its value
         self.anchor = anchor
         self.start = start  # values counted before this collection
         self.merged: dict[Any, Any] | None = None
@@ -490,9 +484,8 @@ class _Builder:
         """The problem at mark; a value in a mapping is placed at its key, as positions are."""
         top = self.stack[-1] if self.stack else None
         if path is None and top is not None and top.is_map and top.key is not _NO_KEY:
-            line, column = top.key_mark
-        else:
-            line, column = mark.line + 1, mark.column + 1
+            mark = top.key_mark
+        line, column = mark.line + 1, mark.column + 1
         where = self.path() if path is None else path
         return InvalidInputError(
             [InputProblem(self.name, line, column, dotted(where), message, hint)]
@@ -504,6 +497,7 @@ class _Builder:
         track = self.track_positions
         positions = self.positions
         anchors = self.anchors
+        plain_values = self.plain_values  # files repeat words and numbers: resolve each once
         paths: list[DocPath] = [()]  # path of each open collection (tracking only)
         top: _Frame | None = None
         count = 0
@@ -514,14 +508,20 @@ class _Builder:
             kind = event.__class__
             if kind is ScalarEvent:
                 if event.implicit[0]:
-                    value = self._plain(event.value)
+                    value = plain_values.get(event.value, _NO_KEY)
+                    if value is _NO_KEY:
+                        value = plain_values[event.value] = _plain(event.value)
                 elif event.tag is None:
                     value = event.value
                 else:
                     value = self._tagged(event)
                 mark = event.start_mark
                 if top is not None and top.is_map and top.key is _NO_KEY:
-                    self._set_key(top, value, mark)
+                    if value.__class__ is str and value not in top.container:
+                        top.key = value  # the common case of _set_key
+                        top.key_mark = mark
+                    else:
+                        self._set_key(top, value, mark)
                     if event.anchor is not None:
                         anchors[event.anchor] = (value, 1)
                     continue
@@ -612,15 +612,6 @@ class _Builder:
 
     # -- pieces of the loop ---------------------------------------------------
 
-    def _plain(self, text: str) -> Any:
-        # Files repeat the same plain words and numbers; resolve each once.
-        cache = self.plain_values
-        try:
-            return cache[text]
-        except KeyError:
-            value = cache[text] = _plain(text)
-            return value
-
     def _tagged(self, event: Any) -> Any:
         """A scalar with an explicit tag: accepted only where the tag changes nothing."""
         tag = event.tag
@@ -641,7 +632,7 @@ class _Builder:
     def _set_key(self, frame: _Frame, key: Any, mark: Any) -> None:
         if self.limits_only:
             frame.key = key if isinstance(key, str | int) else str(key)
-            frame.key_mark = (mark.line + 1, mark.column + 1)
+            frame.key_mark = mark
             return
         if key is not _MERGE and (not isinstance(key, str | int) or isinstance(key, bool)):
             raise self.fail(
@@ -658,15 +649,14 @@ class _Builder:
                 (*self.path(), "<<" if key is _MERGE else key),
             )
         frame.key = key
-        frame.key_mark = (mark.line + 1, mark.column + 1)
+        frame.key_mark = mark
 
     def _merge(self, frame: _Frame, value: Any) -> None:
         """'<<: *base' or a list of them: keys written in the mapping win, then the first listed."""
         sources = value if isinstance(value, list) else [value]
         if not sources or not all(isinstance(source, dict) for source in sources):
-            line, column = frame.key_mark
             raise self.fail(
-                _Mark(line - 1, column - 1),
+                frame.key_mark,
                 "'<<' merges mappings only",
                 "give '<<' an alias of a mapping, or a list of them",
                 (*self.path(), "<<"),
@@ -734,5 +724,5 @@ class _Builder:
     @staticmethod
     def _where(top: _Frame, mark: Any) -> Position:
         if top.is_map:
-            return top.key_mark  # type: ignore[no-any-return]
+            mark = top.key_mark
         return (mark.line + 1, mark.column + 1)

@@ -112,8 +112,14 @@ def dump(data: Any, flow: bool | None) -> str:
 @given(DATA, st.sampled_from([False, True, None]))
 def test_generated_documents_read_as_ruamel_reads_them(data: Any, flow: bool | None) -> None:
     text = dump(data, flow)
+    try:
+        expected = safe_data(text)
+    except Exception:  # ruamel's dumper writes ':0' unquoted in flow, which it cannot read
+        with pytest.raises(InvalidInputError):
+            parse_yaml_text(text, "generated.yaml")
+        return
     document = parse_yaml_text(text, "generated.yaml")
-    assert same(document.data, safe_data(text))
+    assert same(document.data, expected)
     assert document.positions == round_trip_positions(text)
 
 

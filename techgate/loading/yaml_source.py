@@ -17,7 +17,7 @@ stop the read at the event that crosses it, with that event's line:
 libyaml lacks a little of YAML 1.2 (a colon inside a plain scalar in a flow
 collection, as in ``{url: http://x}``; anchor names beyond letters and
 digits). A file libyaml refuses is read again by ruamel's pure-Python parser,
-about 15 times slower, with the same limits applied event by event; before
+about 20 times slower, with the same limits applied event by event; before
 that, libyaml checks the limits on a copy of the file in which those
 constructs are replaced character for character, so that a file over a limit
 is refused at libyaml's speed whatever it contains.
@@ -83,7 +83,7 @@ class Document:
         if self.text is None:
             return {}
         try:
-            return _read(self.text, self.name, track_positions=True)[1]
+            return _read(self.text, self.name, track_positions=True)[1] or {}
         except InvalidInputError:  # cannot happen: the text was read once without problems
             return {}
 
@@ -175,10 +175,13 @@ def parse_yaml_text(text: str, name: str, *, allow_tabs: bool = False) -> Docume
         ]
         if tab_problems:
             raise InvalidInputError(tab_problems)
-    data = _read(text, name, track_positions=False)[0]
+    data, positions = _read(text, name, track_positions=False)
     if data is None:
         raise single_problem(name, "file is empty", "run 'techgate init' for a starting template")
-    return Document(name, data, text)
+    document = Document(name, data, text)
+    if positions is not None:
+        document.__dict__["positions"] = positions  # already known: seed the cache
+    return document
 
 
 def _yaml_hint(message: str) -> str:
@@ -219,8 +222,10 @@ def _pure_events(text: str) -> Any:
     return iter(YAML(typ="safe", pure=True).parse(text)).__next__
 
 
-def _read(text: str, name: str, *, track_positions: bool) -> tuple[Any, dict[DocPath, Position]]:
-    """The data of a YAML text and, if asked for, its positions; InvalidInputError on a problem.
+def _read(
+    text: str, name: str, *, track_positions: bool
+) -> tuple[Any, dict[DocPath, Position] | None]:
+    """The data of a YAML text and its positions, if asked for or free; InvalidInputError if bad.
 
     libyaml reads the text, building as it goes. Where libyaml refuses the
     syntax, ruamel's pure-Python parser (about 20 times slower, but reading
@@ -228,18 +233,20 @@ def _read(text: str, name: str, *, track_positions: bool) -> tuple[Any, dict[Doc
     things libyaml does not support; its error, if any, is the one reported.
     That second read stops at every limit too, and runs only after libyaml
     has checked the limits on a copy of the text that it can read: a file
-    over a limit is not read by the slow parser.
+    over a limit is not read by the slow parser. Its read notes the positions
+    too, which cost little beside it, so that a problem never needs another.
     """
     parser_class = _libyaml()
     if parser_class is not None:
         builder = _Builder(name, track_positions=track_positions)
         try:
-            return builder.run(parser_class(text).get_event), builder.positions
+            data = builder.run(parser_class(text).get_event)
+            return data, builder.positions if track_positions else None
         except MarkedYAMLError:
             _refuse_if_over_limits(text, name, parser_class)
         except YAMLError as error:  # a character YAML does not allow: both parsers refuse it
             raise _not_yaml(error, text, name, offsets_in_bytes=True) from None
-    builder = _Builder(name, track_positions=track_positions)
+    builder = _Builder(name, track_positions=True)
     try:
         return builder.run(_pure_events(text)), builder.positions
     except YAMLError as error:

@@ -74,7 +74,7 @@ CASES: dict[str, tuple[object, str, str]] = {
         "segments[0]: expected a mapping, got a list",
         "[ability, share]",
     ),
-    "alias bomb": (BOMB, "alias bomb", ":1:1"),
+    "alias bomb": (BOMB, "alias bomb", ":5:28"),  # the alias that would pass 50,000 values
     "yaml tag": ("id: !!python/object:os.system x\n", "tag", ":1:"),
     "huge file": ("x: '" + "a" * 1_100_000 + "'\n", "techgate reads at most", ""),
     "bad date": (GOOD.replace("date: 2026-10-12", "date: 12/10/2026"), "date", ":8:"),
@@ -238,20 +238,6 @@ def test_a_rename_failing_part_way_puts_the_originals_back(
     assert result.exit_code == 2 and "No space left" in result.stderr
     assert first.read_text() == "old a" and second.read_text() == "old b"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.md"]
-
-
-@pytest.mark.parametrize(
-    "path",
-    sorted(EXAMPLES.glob("*.yaml")) + sorted((EXAMPLES.parent / "criteria").glob("*.yaml")),
-    ids=lambda p: p.name,
-)
-def test_fast_and_located_parsers_read_the_same_data(path: Path) -> None:
-    from techgate.loading.yaml_source import _parse_round_trip, read_yaml_file
-
-    fast = read_yaml_file(path)
-    located = _parse_round_trip(path.read_text(encoding="utf-8"), str(path))
-    assert fast.data == located.data
-    assert fast.positions == located.positions  # computed on demand, the same
 
 
 def test_structural_and_cross_reference_problems_are_reported_together(tmp_path: Path) -> None:

@@ -1,28 +1,71 @@
 """Read a YAML file into plain data, remembering where every value was.
 
-ruamel.yaml is used because it reports positions and refuses duplicate keys;
-its round-trip loader builds only plain containers and scalars (no arbitrary
-objects), and explicit tags are refused here on top of that.
+The file is read through ruamel's C parser (libyaml, from ruamel.yaml.clib)
+one event at a time, and the plain data (dicts, lists, str, int, float, bool,
+None, dates) is built here from the events. Building it here, rather than
+letting a loader compose the whole document first, is what lets every limit
+stop the read at the event that crosses it, with that event's line:
+
+- more than MAX_FILE_BYTES is refused before anything is parsed;
+- nesting deeper than MAX_DEPTH stops at the first too-deep value (libyaml
+  never sees the rest, and ruamel's recursive composer, which crashes the
+  interpreter on very deep nesting, is never used);
+- more than MAX_VALUES values stops at the value that crosses the limit; an
+  alias counts every value of what it repeats, so an alias bomb stops at the
+  alias that would multiply it past the limit, without expanding anything.
+
+libyaml lacks a little of YAML 1.2 (a colon inside a plain scalar in a flow
+collection, as in ``{url: http://x}``; anchor names beyond letters and
+digits). A file libyaml refuses is read again by ruamel's pure-Python parser,
+about 20 times slower, with the same limits applied event by event; before
+that, libyaml checks the limits on a copy of the file in which those
+constructs are replaced character for character, so that a file over a limit
+is refused at libyaml's speed whatever it contains.
+
+Explicit tags are refused, except those that change nothing (``!!str`` on
+text, ``!!map``, ``!!seq``, ``!!int 3``); so are duplicate keys and keys that
+are not text or integers. Positions (line and column of every key and item)
+are worked out by a second pass over the events only when a problem needs
+them, so a valid file never pays for them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
+from importlib import import_module
 from pathlib import Path
 from typing import Any
+
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.resolver import implicit_resolvers
+from ruamel.yaml.util import create_timestamp, timestamp_regexp
 
 from techgate.errors import InputProblem, InvalidInputError, single_problem
 from techgate.model.problems import dotted
 
 MAX_FILE_BYTES = 1024 * 1024
-# A real proposal has a few hundred nodes; the cap stops alias bombs, which
-# are small on disk but expand exponentially when walked.
-MAX_NODES = 50_000
+# A real proposal has a few hundred values, the largest packs a few thousand;
+# the cap bounds the work for any file, and stops alias bombs, which are
+# small on disk but expand exponentially when walked.
+MAX_VALUES = 50_000
 MAX_DEPTH = 32
 
 DocPath = tuple[str | int, ...]
+Position = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -35,13 +78,13 @@ class Document:
     """The source, kept so that positions can be worked out when a problem needs them."""
 
     @cached_property
-    def positions(self) -> dict[DocPath, tuple[int, int]]:
+    def positions(self) -> dict[DocPath, Position]:
         """Path to 1-based (line, column); computed on first use, from the source."""
         if self.text is None:
             return {}
         try:
-            return _parse_round_trip(self.text, self.name).positions
-        except InvalidInputError:
+            return _read(self.text, self.name, track_positions=True)[1] or {}
+        except InvalidInputError:  # cannot happen: the text was read once without problems
             return {}
 
     def locate(self, path: DocPath) -> tuple[int | None, int | None]:
@@ -68,20 +111,31 @@ def read_yaml_file(
         raise single_problem(name, "is a directory, not a file", "name a .yaml file inside it")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise single_problem(
-            name,
-            f"file is {size:,} bytes; techgate reads at most {MAX_FILE_BYTES:,}",
-            "a proposal or pack this large is almost certainly the wrong file",
-        )
+        raise _too_large(name, f"file is {size:,} bytes")
     try:
-        raw = path.read_bytes()
+        # Read at most one byte past the limit: a device or a pipe
+        # (/dev/zero, /dev/stdin) reports no size and may never end.
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise single_problem(name, f"cannot be read: {error.strerror}") from error
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_large(name, "file has more than that many bytes")
     return parse_yaml_bytes(raw, name, allow_tabs=allow_tabs)
+
+
+def _too_large(name: str, found: str) -> InvalidInputError:
+    return single_problem(
+        name,
+        f"{found}; techgate reads at most {MAX_FILE_BYTES:,}",
+        "a proposal or pack this large is almost certainly the wrong file",
+    )
 
 
 def parse_yaml_bytes(raw: bytes, name: str, *, allow_tabs: bool = False) -> Document:
     """Parse YAML bytes (UTF-8) into a Document."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_large(name, f"text is {len(raw):,} bytes")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -104,10 +158,10 @@ def parse_yaml_bytes(raw: bytes, name: str, *, allow_tabs: bool = False) -> Docu
 
 def parse_yaml_text(text: str, name: str, *, allow_tabs: bool = False) -> Document:
     """Parse YAML text into a Document; JSON callers allow tabs (JSON permits them)."""
-    tab_problems = (
-        []
-        if allow_tabs
-        else [
+    if len(text) > MAX_FILE_BYTES:  # characters are at least a byte each
+        raise _too_large(name, f"text is {len(text):,} characters")
+    if not allow_tabs and "\t" in text:
+        tab_problems = [
             InputProblem(
                 name,
                 number,
@@ -119,47 +173,243 @@ def parse_yaml_text(text: str, name: str, *, allow_tabs: bool = False) -> Docume
             for number, line in enumerate(text.splitlines(), start=1)
             if "\t" in line[: len(line) - len(line.lstrip(" \t"))]
         ]
-    )
-    if tab_problems:
-        raise InvalidInputError(tab_problems)
-    # Fast path: the safe loader (C-accelerated by ruamel.yaml.clib) builds
-    # the data without positions, several times faster than the round-trip
-    # parser. Anything it dislikes, and every later problem, is located by
-    # the round-trip parse, which runs only then.
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        tree = _safe_yaml().load(text)
-    except YAMLError:
-        return _parse_round_trip(text, name)
-    if tree is None:
+        if tab_problems:
+            raise InvalidInputError(tab_problems)
+    data, positions = _read(text, name, track_positions=False)
+    if data is None:
         raise single_problem(name, "file is empty", "run 'techgate init' for a starting template")
-    try:
-        data = _Walker(name, track_positions=False).plain(tree, ())
-    except InvalidInputError:
-        return _parse_round_trip(text, name)
-    return Document(name, data, text)
+    document = Document(name, data, text)
+    if positions is not None:
+        document.__dict__["positions"] = positions  # already known: seed the cache
+    return document
+
+
+def _yaml_hint(message: str) -> str:
+    if "another document" in message:
+        return "put one proposal or pack per file (no '---' separators)"
+    if "mapping values are not allowed" in message:
+        return "quote text that contains ': '"
+    return "check indentation and quoting around this position"
+
+
+# ---------------------------------------------------------------------------
+# Events to plain data
+
+
+class _Nothing:
+    """No key is waiting for its value (the next scalar in a mapping is a key)."""
+
+
+_NO_KEY: Any = _Nothing()
+_MERGE: Any = type("_Merge", (), {"__repr__": lambda self: "'<<'"})()
+_CORE = "tag:yaml.org,2002:"
+# Tags that may stand on a scalar already of that type (!!int 3), changing nothing.
+_REDUNDANT_TAGS = frozenset(_CORE + name for name in ("int", "float", "bool", "null"))
 
 
 @cache
-def _safe_yaml() -> Any:
-    from ruamel.yaml import YAML
-
-    return YAML(typ="safe")
-
-
-def _parse_round_trip(text: str, name: str) -> Document:
-    """Parse with positions; every failure is an InvalidInputError located in the file."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    yaml = YAML(typ="rt", pure=True)
+def _libyaml() -> Any:
+    """libyaml's event parser (ruamel.yaml.clib's CParser), or None where it is not installed."""
     try:
-        tree = yaml.load(text)
-    except MarkedYAMLError as error:
+        return import_module("_ruamel_yaml").CParser
+    except ImportError:  # pragma: no cover - only where ruamel.yaml.clib cannot be installed
+        return None
+
+
+def _pure_events(text: str) -> Any:
+    from ruamel.yaml import YAML
+
+    return iter(YAML(typ="safe", pure=True).parse(text)).__next__
+
+
+def _read(
+    text: str, name: str, *, track_positions: bool
+) -> tuple[Any, dict[DocPath, Position] | None]:
+    """The data of a YAML text and its positions, if asked for or free; InvalidInputError if bad.
+
+    libyaml reads the text, building as it goes. Where libyaml refuses the
+    syntax, ruamel's pure-Python parser (about 20 times slower, but reading
+    all of YAML 1.2) reads it again, since the refusal may be one of the few
+    things libyaml does not support; its error, if any, is the one reported.
+    That second read stops at every limit too, and runs only after libyaml
+    has checked the limits on a copy of the text that it can read: a file
+    over a limit is not read by the slow parser. Its read notes the positions
+    too, which cost little beside it, so that a problem never needs another.
+    """
+    parser_class = _libyaml()
+    if parser_class is not None:
+        builder = _Builder(name, track_positions=track_positions)
+        try:
+            data = builder.run(parser_class(text).get_event)
+            return data, builder.positions if track_positions else None
+        except MarkedYAMLError:
+            _refuse_if_over_limits(text, name, parser_class)
+        except YAMLError as error:  # a character YAML does not allow: both parsers refuse it
+            raise _not_yaml(error, text, name, offsets_in_bytes=True) from None
+    builder = _Builder(name, track_positions=True)
+    try:
+        return builder.run(_pure_events(text)), builder.positions
+    except YAMLError as error:
+        raise _not_yaml(error, text, name, offsets_in_bytes=False) from None
+
+
+def _refuse_if_over_limits(text: str, name: str, parser_class: Any) -> None:
+    """Raise if libyaml, reading as much as it can of the text made readable to it, crosses a limit.
+
+    The copy differs from the text only inside scalars and names, character
+    for character, so its values, nesting, lines and columns are the text's;
+    at worst it fails sooner, and the slow parser then decides.
+    """
+    readable = _readable_by_libyaml(text)
+    if readable is None:
+        return
+    try:
+        _Builder(name, track_positions=False, limits_only=True).run(
+            parser_class(readable).get_event
+        )
+    except _OverLimitError as error:
+        # Keys in the copy may differ from the file's; the line and column do not.
+        raise InvalidInputError([replace(p, field="") for p in error.problems]) from None
+    except (YAMLError, InvalidInputError):
+        pass  # not over a limit as far as libyaml could read
+
+
+# Inside a plain scalar, YAML 1.2 (and ruamel's parser) read as text a colon
+# not followed by a space and a question mark, in flow collections too
+# ('{url: http://x?q=1}', '[10:30]'); libyaml refuses both there. Each
+# becomes ';', which both read as text. A colon after a quote or bracket is
+# JSON's key colon ('{"a":1}'), which both read; a '?' between spaces or
+# indicators is a key's mark.
+_FLOW_TEXT = re.compile(r"(?<![\"'\]}]):(?=\S)|(?<=[^\s,\[\]{}])\?|\?(?=[^\s,\[\]{}])")
+# What follows '&' or '*': an anchor or alias name, or text such as 'R&D'.
+# YAML 1.2 names may hold any character but spaces and flow indicators;
+# libyaml's only letters, digits, '_' and '-'.
+_NAME = re.compile(r"(?<=[&*])[^\s,\[\]{}:'\"\\]+")
+_LIBYAML_NAME = re.compile(r"[0-9A-Za-z_-]+\Z")
+_NAME_LETTERS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _readable_by_libyaml(text: str) -> str | None:
+    """The text with the YAML 1.2 libyaml refuses replaced by what it reads the same way.
+
+    ':' and '?' inside plain scalars become ';', and each name libyaml would refuse
+    becomes a distinct unused name of the same length; None if there are too
+    many short names to rename.
+    """
+    text = _FLOW_TEXT.sub(";", text)
+    taken = {m.group() for m in _NAME.finditer(text) if _LIBYAML_NAME.match(m.group())}
+    renamed: dict[str, str] = {}
+    counters: dict[int, int] = {}
+
+    def rename(match: re.Match[str]) -> str:
+        name = match.group()
+        if _LIBYAML_NAME.match(name):
+            return name
+        if name not in renamed:
+            size = len(name)
+            while True:
+                index = counters.get(size, 0)
+                if index >= len(_NAME_LETTERS) ** size:
+                    raise OverflowError
+                counters[size] = index + 1
+                letters = []
+                for _ in range(size):
+                    index, digit = divmod(index, len(_NAME_LETTERS))
+                    letters.append(_NAME_LETTERS[digit])
+                candidate = "".join(letters)
+                if candidate not in taken:
+                    break
+            renamed[name] = candidate
+            taken.add(candidate)
+        return renamed[name]
+
+    try:
+        return _NAME.sub(rename, text)
+    except OverflowError:
+        return None
+
+
+class _OverLimitError(InvalidInputError):
+    """The document crosses MAX_VALUES or MAX_DEPTH."""
+
+
+@cache
+def _resolvers() -> dict[str, tuple[tuple[str, Any], ...]]:
+    """YAML 1.2 implicit types by first character, as ruamel's safe loader resolves them."""
+    table: dict[str, list[tuple[str, Any]]] = {}
+    for versions, tag, regexp, firsts in implicit_resolvers:
+        if (1, 2) in versions:
+            for first in firsts:
+                table.setdefault(first, []).append((tag.removeprefix(_CORE), regexp))
+    return {first: tuple(entries) for first, entries in table.items()}
+
+
+def _construct(kind: str, text: str) -> Any:
+    """The value of a plain scalar that resolved to a core type (as ruamel's SafeConstructor)."""
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return text.lower() == "true"
+    if kind == "int":
+        digits = text.replace("_", "")
+        sign = -1 if digits[0] == "-" else 1
+        digits = digits.lstrip("+-")
+        for prefix, base in (("0b", 2), ("0x", 16), ("0o", 8)):
+            if digits.startswith(prefix):
+                return sign * int(digits[2:], base)
+        return sign * int(digits)
+    if kind == "float":
+        digits = text.replace("_", "").lower()
+        factor = -1.0 if digits[0] == "-" else 1.0
+        digits = digits.lstrip("+-")
+        if digits == ".inf":
+            return factor * float("inf")
+        if digits == ".nan":
+            return float("nan")
+        return factor * float(digits)
+    if kind == "timestamp":
+        match = timestamp_regexp.match(text)
+        if match is None:  # the resolver's pattern is looser than the constructor's
+            return text
+        value = create_timestamp(**match.groupdict())
+        if isinstance(value, dt.datetime):  # plain datetime, never a ruamel subclass
+            return dt.datetime.fromisoformat(value.isoformat())
+        return dt.date(value.year, value.month, value.day)
+    if kind == "merge":
+        return _MERGE
+    return text  # 'value' (=) and 'yaml' (! & *) read as the text written
+
+
+def _kind(text: str) -> str:
+    """The core type a plain scalar resolves to ('str' when none)."""
+    for kind, regexp in _resolvers().get(text[:1], ()):
+        if regexp.match(text):
+            return str(kind)
+    return "str"
+
+
+def _plain(text: str) -> Any:
+    kind = _kind(text)
+    if kind == "str":
+        return text
+    try:
+        return _construct(kind, text)
+    except (ValueError, OverflowError):  # '+_' matches the int pattern; 2026-13-45 a date's
+        return text
+
+
+def _tag_name(tag: str) -> str:
+    return "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
+
+
+def _not_yaml(
+    error: YAMLError, text: str, name: str, *, offsets_in_bytes: bool
+) -> InvalidInputError:
+    """A parser's refusal, located in the file."""
+    if isinstance(error, MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
-        raise InvalidInputError(
+        return InvalidInputError(
             [
                 InputProblem(
                     name,
@@ -170,111 +420,316 @@ def _parse_round_trip(text: str, name: str) -> Document:
                     _yaml_hint(message),
                 )
             ]
-        ) from error
-    except YAMLError as error:
-        raise single_problem(name, f"not valid YAML: {error}") from error
-    if tree is None:
-        raise single_problem(name, "file is empty", "run 'techgate init' for a starting template")
-    walker = _Walker(name, track_positions=True)
-    document = Document(name, walker.plain(tree, ()), text)
-    document.__dict__["positions"] = walker.positions  # already known: seed the cache
-    return document
+        )
+    if isinstance(error, ReaderError) and isinstance(error.position, int):
+        index = error.position
+        if offsets_in_bytes:  # libyaml counts bytes of UTF-8, ruamel's reader characters
+            index = len(text.encode("utf-8")[:index].decode("utf-8", "ignore"))
+        line = text.count("\n", 0, index)
+        column = index - (text.rfind("\n", 0, index) + 1)
+        code = ord(error.character) if isinstance(error.character, str) else error.character
+        what = f"character #x{code:04x}" if isinstance(code, int) else "a character"
+        return InvalidInputError(
+            [
+                InputProblem(
+                    name,
+                    line + 1,
+                    column + 1,
+                    "",
+                    f"not valid YAML: {what} is not allowed ({error.reason})",
+                    "remove control characters; YAML allows printable text only",
+                )
+            ]
+        )
+    return single_problem(name, f"not valid YAML: {error}")
 
 
-def _yaml_hint(message: str) -> str:
-    if "duplicate key" in message:
-        return "each key may appear once in a mapping"
-    if "another document" in message:
-        return "put one proposal or pack per file (no '---' separators)"
-    if "mapping values are not allowed" in message:
-        return "quote text that contains ': '"
-    return "check indentation and quoting around this position"
+class _Frame:
+    """An open mapping or sequence."""
+
+    __slots__ = ("anchor", "container", "is_map", "key", "key_mark", "merged", "start")
+
+    def __init__(self, container: Any, is_map: bool, anchor: str | None, start: int) -> None:
+        self.container = container
+        self.is_map = is_map
+        self.key: Any = _NO_KEY
+        self.key_mark: Any = None  # the parser's mark of the key waiting for its value
+        self.anchor = anchor
+        self.start = start  # values counted before this collection
+        self.merged: dict[Any, Any] | None = None
 
 
-class _Walker:
-    """Turns ruamel's round-trip nodes into plain dicts, lists and scalars."""
+class _Builder:
+    """Builds plain data from parser events, enforcing every limit as the events arrive."""
 
-    def __init__(self, name: str, *, track_positions: bool) -> None:
+    def __init__(self, name: str, *, track_positions: bool, limits_only: bool = False) -> None:
         self.name = name
         self.track_positions = track_positions
-        self.positions: dict[DocPath, tuple[int, int]] = {(): (1, 1)}
-        self.nodes = 0
+        self.limits_only = limits_only  # tags, keys and duplicates unchecked
+        self.positions: dict[DocPath, Position] = {(): (1, 1)}
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}  # name -> (value, values it holds)
+        self.heights: dict[int, int] = {}
+        self.plain_values: dict[str, Any] = {}
 
-    def fail(self, path: DocPath, message: str, hint: str) -> InvalidInputError:
-        line, column = self.positions.get(path, (None, None))
+    # -- errors -------------------------------------------------------------
+
+    def path(self) -> DocPath:
+        """Where the next value goes: the keys and indexes of the open collections."""
+        parts: list[str | int] = []
+        for frame in self.stack:
+            if frame.is_map:
+                if frame.key is not _NO_KEY:
+                    parts.append(frame.key if frame.key is not _MERGE else "<<")
+            else:
+                parts.append(len(frame.container))
+        return tuple(parts)
+
+    def fail(
+        self, mark: Any, message: str, hint: str, path: DocPath | None = None
+    ) -> InvalidInputError:
+        """The problem at mark; a value in a mapping is placed at its key, as positions are."""
+        top = self.stack[-1] if self.stack else None
+        if path is None and top is not None and top.is_map and top.key is not _NO_KEY:
+            mark = top.key_mark
+        line, column = mark.line + 1, mark.column + 1
+        where = self.path() if path is None else path
         return InvalidInputError(
-            [InputProblem(self.name, line, column, dotted(path), message, hint)]
+            [InputProblem(self.name, line, column, dotted(where), message, hint)]
         )
 
-    def plain(self, node: Any, path: DocPath) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
+    def run(self, next_event: Any) -> Any:
+        """The document's data (None for an empty one), from its events."""
+        stack = self.stack
+        track = self.track_positions
+        positions = self.positions
+        anchors = self.anchors
+        plain_values = self.plain_values  # files repeat words and numbers: resolve each once
+        paths: list[DocPath] = [()]  # path of each open collection (tracking only)
+        top: _Frame | None = None
+        count = 0
+        documents = 0
+        root: Any = None
+        while True:
+            event = next_event()
+            kind = event.__class__
+            if kind is ScalarEvent:
+                if event.implicit[0]:
+                    value = plain_values.get(event.value, _NO_KEY)
+                    if value is _NO_KEY:
+                        value = plain_values[event.value] = _plain(event.value)
+                elif event.tag is None:
+                    value = event.value
+                else:
+                    value = self._tagged(event)
+                mark = event.start_mark
+                if top is not None and top.is_map and top.key is _NO_KEY:
+                    if value.__class__ is str and value not in top.container:
+                        top.key = value  # the common case of _set_key
+                        top.key_mark = mark
+                    else:
+                        self._set_key(top, value, mark)
+                    if event.anchor is not None:
+                        anchors[event.anchor] = (value, 1)
+                    continue
+                count += 1
+                if count > MAX_VALUES:
+                    raise self._too_many(mark, alias=False)
+                if len(stack) > MAX_DEPTH:
+                    raise self._too_deep(mark)
+                if event.anchor is not None:
+                    anchors[event.anchor] = (value, 1)
+                if track and top is not None:
+                    positions[self._child(top, paths[-1])] = self._where(top, mark)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                is_map = kind is MappingStartEvent
+                mark = event.start_mark
+                if top is not None and top.is_map and top.key is _NO_KEY:
+                    raise self.fail(
+                        mark,
+                        f"a key must be text, not {'a mapping' if is_map else 'a list'}",
+                        "keys are plain words such as 'title'",
+                    )
+                if (
+                    event.tag is not None
+                    and event.tag != _CORE + ("map" if is_map else "seq")
+                    and not self.limits_only
+                ):
+                    raise self._tag_refused(event)
+                count += 1
+                if count > MAX_VALUES:
+                    raise self._too_many(mark, alias=False)
+                if len(stack) > MAX_DEPTH:
+                    raise self._too_deep(mark)
+                if track and top is not None:
+                    child = self._child(top, paths[-1])
+                    positions[child] = self._where(top, mark)
+                    paths.append(child)
+                top = _Frame({} if is_map else [], is_map, event.anchor, count)
+                stack.append(top)
+                continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                frame = stack.pop()
+                value = frame.container
+                if frame.merged:
+                    value = {**frame.merged, **value}
+                if frame.anchor is not None:
+                    anchors[frame.anchor] = (value, count - frame.start + 1)
+                top = stack[-1] if stack else None
+                if top is None:
+                    root = value
+                    continue
+                if track:
+                    paths.pop()
+            elif kind is AliasEvent:
+                mark = event.start_mark
+                value = self._alias(event, top, count)
+                if top is not None and top.is_map and top.key is _NO_KEY:
+                    self._set_key(top, value, mark)
+                    continue
+                count += anchors[event.anchor][1]
+                if track and top is not None:
+                    positions[self._child(top, paths[-1])] = self._where(top, mark)
+            elif kind is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise self.fail(
+                        event.start_mark,
+                        "not valid YAML: expected a single document in the stream "
+                        "but found another document",
+                        _yaml_hint("another document"),
+                        (),
+                    )
+                continue
+            elif kind is StreamEndEvent:
+                return root
+            else:
+                continue  # stream start, document end
+            # A complete value: put it where it belongs.
+            if top is None:
+                root = value
+            elif not top.is_map:
+                top.container.append(value)
+            elif top.key is _MERGE:
+                self._merge(top, value)
+                top.key = _NO_KEY
+            else:
+                top.container[top.key] = value
+                top.key = _NO_KEY
+
+    # -- pieces of the loop ---------------------------------------------------
+
+    def _tagged(self, event: Any) -> Any:
+        """A scalar with an explicit tag: accepted only where the tag changes nothing."""
+        tag = event.tag
+        text = event.value
+        if tag == _CORE + "str" or self.limits_only:
+            return text
+        if tag in _REDUNDANT_TAGS and _kind(text) == tag.removeprefix(_CORE):
+            return _plain(text)
+        raise self._tag_refused(event)
+
+    def _tag_refused(self, event: Any) -> InvalidInputError:
+        return self.fail(
+            event.start_mark,
+            f"YAML tag {_tag_name(event.tag)!r} is not allowed",
+            "remove the tag; techgate reads plain values only",
+        )
+
+    def _set_key(self, frame: _Frame, key: Any, mark: Any) -> None:
+        if self.limits_only:
+            frame.key = key if isinstance(key, str | int) else str(key)
+            frame.key_mark = mark
+            return
+        if key is not _MERGE and (not isinstance(key, str | int) or isinstance(key, bool)):
             raise self.fail(
-                (),
-                f"document expands to more than {MAX_NODES:,} values",
-                "anchors and aliases that multiply (an alias bomb) are refused",
+                mark,
+                f"key {key!r} is not text",
+                "keys are plain words such as 'title'",
+                (*self.path(), str(key)),
             )
-        if len(path) > MAX_DEPTH:
+        if key in frame.container or (key is _MERGE and frame.merged is not None):
             raise self.fail(
-                path,
+                mark,
+                f"duplicate key {'<<' if key is _MERGE else key!r}",
+                "each key may appear once in a mapping",
+                (*self.path(), "<<" if key is _MERGE else key),
+            )
+        frame.key = key
+        frame.key_mark = mark
+
+    def _merge(self, frame: _Frame, value: Any) -> None:
+        """'<<: *base' or a list of them: keys written in the mapping win, then the first listed."""
+        sources = value if isinstance(value, list) else [value]
+        if not sources or not all(isinstance(source, dict) for source in sources):
+            raise self.fail(
+                frame.key_mark,
+                "'<<' merges mappings only",
+                "give '<<' an alias of a mapping, or a list of them",
+                (*self.path(), "<<"),
+            )
+        merged: dict[Any, Any] = {}
+        for source in reversed(sources):
+            merged.update(source)
+        frame.merged = merged
+
+    def _alias(self, event: Any, top: _Frame | None, count: int) -> Any:
+        name = event.anchor
+        if name not in self.anchors:
+            if any(frame.anchor == name for frame in self.stack):
+                message = f"alias *{name} is used inside the value it names"
+            else:
+                message = f"not valid YAML: found undefined alias {name!r}"
+            raise self.fail(event.start_mark, message, "define the anchor (&name) before using it")
+        value, size = self.anchors[name]
+        keyed = top is not None and top.is_map and top.key is _NO_KEY
+        if keyed:
+            return value
+        if count + size > MAX_VALUES:
+            raise self._too_many(event.start_mark, alias=True)
+        if len(self.stack) + self._height(value) > MAX_DEPTH:
+            raise self._too_deep(event.start_mark)
+        return value
+
+    def _height(self, value: Any) -> int:
+        """How many levels a value nests below itself (aliases share, so remember by identity)."""
+        if not isinstance(value, dict | list):
+            return 0
+        known = self.heights.get(id(value))
+        if known is None:
+            children = value.values() if isinstance(value, dict) else value
+            known = 1 + max((self._height(child) for child in children), default=-1)
+            self.heights[id(value)] = known
+        return known
+
+    def _too_many(self, mark: Any, *, alias: bool) -> InvalidInputError:
+        return _OverLimitError(
+            self.fail(
+                mark,
+                f"document holds more than {MAX_VALUES:,} values",
+                "anchors and aliases that multiply (an alias bomb) are refused"
+                if alias
+                else "a proposal or pack holds a few thousand values; is this the right file?",
+            ).problems
+        )
+
+    def _too_deep(self, mark: Any) -> InvalidInputError:
+        return _OverLimitError(
+            self.fail(
+                mark,
                 f"nested more than {MAX_DEPTH} levels deep",
                 "techgate documents are a few levels deep",
-            )
-        tag = getattr(getattr(node, "tag", None), "value", None)
-        if tag is not None:
-            raise self.fail(
-                path,
-                f"YAML tag {tag!r} is not allowed",
-                "remove the tag; techgate reads plain values only",
-            )
-        if isinstance(node, dict):
-            return self._mapping(node, path)
-        if isinstance(node, list):
-            return self._sequence(node, path)
-        return _scalar(node)
+            ).problems
+        )
 
-    def _sequence(self, node: Any, path: DocPath) -> list[Any]:
-        items = []
-        for index, item in enumerate(node):
-            if self.track_positions:
-                line, column = node.lc.item(index)
-                self.positions[(*path, index)] = (line + 1, column + 1)
-            items.append(self.plain(item, (*path, index)))
-        return items
+    @staticmethod
+    def _child(top: _Frame, path: DocPath) -> DocPath:
+        if top.is_map:
+            return (*path, "<<" if top.key is _MERGE else top.key)
+        return (*path, len(top.container))
 
-    def _mapping(self, node: Any, path: DocPath) -> dict[str | int, Any]:
-        result: dict[str | int, Any] = {}
-        for key, value in node.items():
-            line, column = node.lc.key(key) if self.track_positions else (-1, -1)
-            if not isinstance(key, str | int) or isinstance(key, bool):
-                self.positions[(*path, str(key))] = (line + 1, column + 1)
-                raise self.fail(
-                    (*path, str(key)),
-                    f"key {key!r} is not text",
-                    "keys are plain words such as 'title'",
-                )
-            # Keys such as score levels (0: ...) are ints; store them as
-            # written so pydantic sees what the user wrote.
-            child = (*path, key)
-            if self.track_positions:
-                self.positions[child] = (line + 1, column + 1)
-            result[key] = self.plain(value, child)
-        return result
-
-
-def _scalar(node: Any) -> Any:
-    # ruamel wraps scalars in subclasses (ScalarFloat, LiteralScalarString);
-    # unwrap to builtins so records and hashes never depend on ruamel types.
-    if node is None or isinstance(node, bool):
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, dt.datetime):
-        return dt.datetime.fromisoformat(node.isoformat())
-    if isinstance(node, dt.date):
-        return dt.date(node.year, node.month, node.day)
-    return node
+    @staticmethod
+    def _where(top: _Frame, mark: Any) -> Position:
+        if top.is_map:
+            mark = top.key_mark
+        return (mark.line + 1, mark.column + 1)

@@ -55,8 +55,10 @@ class TechgateGroup(click.Group):
             click.echo("techgate: aborted", err=True)
             return ExitCode.UNEXPECTED
         except InvalidInputError as error:
+            from techgate.cli.output import printable
+
             for problem in error.problems:
-                click.echo(str(problem), err=True)
+                click.echo(printable(str(problem)), err=True)
             count = len(error.problems)
             click.echo(
                 f"techgate: {count} problem{'s' if count != 1 else ''} found; nothing was written.",
@@ -64,7 +66,9 @@ class TechgateGroup(click.Group):
             )
             return ExitCode.INVALID
         except TechgateError as error:
-            click.echo(f"techgate: {error}", err=True)
+            from techgate.cli.output import printable
+
+            click.echo(f"techgate: {printable(str(error))}", err=True)
             return ExitCode.UNEXPECTED
         except Exception as error:
             if os.environ.get("TECHGATE_DEBUG"):

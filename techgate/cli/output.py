@@ -291,9 +291,13 @@ def input_paths(*given: str | Path | None) -> list[Path]:
     return found
 
 
-# C0 and C1 control characters (ESC, BEL, CSI ...) except tab, and the
-# Unicode controls that reorder text on screen.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 control characters (ESC, BEL, CSI, line breaks ...) except tab,
+# the line and paragraph separators, and the invisible characters that reorder or hide
+# text on screen (bidi marks and overrides, zero-width space, BOM).
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029"
+    "\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 
 
 def printable(text: str) -> str:

@@ -93,7 +93,9 @@ class Document:
             found = self.positions.get(path[:end])
             if found:
                 return found
-        return None, None
+        # Nothing of the path was located (the file's top level is not a
+        # mapping, say): the problem is the document's, which starts here.
+        return 1, 1
 
     def problem(self, path: DocPath, message: str, hint: str = "") -> InputProblem:
         line, column = self.locate(path)
@@ -170,14 +172,22 @@ def parse_yaml_text(text: str, name: str, *, allow_tabs: bool = False) -> Docume
                 "tab used for indentation",
                 "YAML indents with spaces only",
             )
-            for number, line in enumerate(text.splitlines(), start=1)
+            # split('\n'), not splitlines(): YAML counts only LF and CR as
+            # line breaks, Python also FS, GS, RS, NEL and U+2028/9.
+            for number, line in enumerate(text.split("\n"), start=1)
             if "\t" in line[: len(line) - len(line.lstrip(" \t"))]
         ]
         if tab_problems:
             raise InvalidInputError(tab_problems)
     data, positions = _read(text, name, track_positions=False)
     if data is None:
-        raise single_problem(name, "file is empty", "run 'techgate init' for a starting template")
+        blank = all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n"))
+        raise single_problem(
+            name,
+            "file is empty" if blank else "the document holds no fields (it reads as null)",
+            "run 'techgate init' for a starting template",
+            line=1,
+        )
     document = Document(name, data, text)
     if positions is not None:
         document.__dict__["positions"] = positions  # already known: seed the cache

@@ -94,11 +94,38 @@ def test_the_library_raises_the_same_problem(hostile: tuple[str, Hostile], tmp_p
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
-def test_a_device_with_no_size_is_refused_after_a_mebibyte() -> None:
-    with pytest.raises(InvalidInputError, match="more than that many bytes"):
+def test_a_device_is_refused_before_it_is_read() -> None:
+    with pytest.raises(InvalidInputError, match="not a regular file"):
         read_yaml_file(Path("/dev/zero"))
     result = CliRunner().invoke(cli, ["validate", "/dev/zero"])
-    assert result.exit_code == 2 and "techgate reads at most" in result.stderr
+    assert result.exit_code == 2 and "/dev/zero" in result.stderr
+    assert "not a regular file" in result.stderr
+
+
+@pytest.mark.parametrize("role", ["proposal", "criteria", "extends", "record"])
+def test_a_pipe_is_refused_wherever_an_input_is_named(tmp_path: Path, role: str) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    example = Path(__file__).resolve().parent.parent / "examples" / "callback-queue.yaml"
+    if role == "proposal":
+        args = ["evaluate", str(fifo)]
+    elif role == "criteria":
+        proposal = tmp_path / "p.yaml"
+        text = example.read_text(encoding="utf-8")
+        proposal.write_text(text.replace("criteria: contact-centre", "criteria: pipe.yaml"))
+        args = ["evaluate", str(proposal)]
+    elif role == "extends":
+        pack = tmp_path / "over.yaml"
+        pack.write_text("id: over\ntitle: Over\nversion: 1.0.0\nextends: pipe.yaml\n")
+        args = ["evaluate", str(example), "--criteria", str(pack)]
+    else:
+        args = ["report", str(fifo), "--md", str(tmp_path / "out.md")]
+    result = CliRunner().invoke(cli, args)  # a blocking open would hang here
+    assert result.exit_code == 2, result.output
+    assert "not a regular file" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out.md").exists()
 
 
 def test_the_value_limit_is_exact() -> None:

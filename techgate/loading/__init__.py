@@ -15,7 +15,7 @@ from techgate.loading.proposals import (
     read_proposal,
 )
 from techgate.loading.records import read_evaluation
-from techgate.loading.yaml_source import Document, read_yaml_file
+from techgate.loading.yaml_source import Document, read_yaml_file, recording_reads
 
 __all__ = [
     "DEFAULT_PACK",
@@ -31,4 +31,5 @@ __all__ = [
     "read_evaluation",
     "read_proposal",
     "read_yaml_file",
+    "recording_reads",
 ]

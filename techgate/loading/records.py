@@ -1,14 +1,77 @@
-"""Read a saved decision record (JSON) back into an Evaluation."""
+"""Read a saved decision record (JSON) back into an Evaluation.
+
+Records are read with the JSON parser, not the YAML one: it is what wrote
+them, so every record 'evaluate' can write reads back as it was (YAML would
+fold NEL and the Unicode line separators, and split surrogate pairs), and it
+is fast enough for the largest record (a thousand assessors is a few
+mebibytes). Problems are still located by line where the record is small
+enough for the YAML reader to map it.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any, NoReturn
 
+from techgate.errors import InputProblem, InvalidInputError, single_problem
 from techgate.loading.validation import validate_document
-from techgate.loading.yaml_source import read_yaml_file
+from techgate.loading.yaml_source import MAX_FILE_BYTES, Document, read_limited
 from techgate.model.evaluation import Evaluation
+
+# A record holds every assessor's every answer: a thousand assessors of the
+# shipped pack write about 5 MB; this leaves room for ten times that.
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+
+
+class _Refused(ValueError):
+    pass
 
 
 def read_evaluation(path: Path) -> Evaluation:
-    """A record written by 'techgate evaluate'; JSON is YAML, so errors keep their lines."""
-    return validate_document(Evaluation, read_yaml_file(path, allow_tabs=True))
+    """A record written by 'techgate evaluate'."""
+    name = str(path)
+    raw = read_limited(path, name, MAX_RECORD_BYTES)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise InvalidInputError(
+            [InputProblem(name, line, column, "", "not UTF-8 text", "save the record as UTF-8")]
+        ) from None
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique)
+    except json.JSONDecodeError as error:
+        raise InvalidInputError(
+            [
+                InputProblem(
+                    name,
+                    error.lineno,
+                    error.colno,
+                    "",
+                    f"not valid JSON: {error.msg}",
+                    "a record is the JSON 'techgate evaluate --json' writes",
+                )
+            ]
+        ) from None
+    except _Refused as error:
+        raise single_problem(name, str(error), line=1) from None
+    except RecursionError:
+        raise single_problem(name, "nested too deeply to be a record", line=1) from None
+    # Positions come from the YAML reader, which maps files up to its own limit.
+    document = Document(name, data, text if len(raw) <= MAX_FILE_BYTES else None)
+    return validate_document(Evaluation, document)
+
+
+def _refuse_constant(value: str) -> NoReturn:
+    raise _Refused(f"{value} is not a number a record can hold")
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _Refused(f"duplicate key {key!r}")
+        found[key] = value
+    return found

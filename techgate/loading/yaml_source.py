@@ -32,7 +32,12 @@ them, so a valid file never pays for them.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from importlib import import_module
@@ -102,34 +107,84 @@ class Document:
         return InputProblem(self.name, line, column, dotted(path), message, hint)
 
 
+# The files the loaders have read, while a caller records them: commands
+# refuse to write over any of them (a pack named by a proposal, a base pack
+# named by 'extends' ...), whoever named it.
+_READS: ContextVar[list[Path] | None] = ContextVar("techgate_reads", default=None)
+
+
+@contextmanager
+def recording_reads() -> Iterator[list[Path]]:
+    """Collect the path of every file the loaders read inside the block."""
+    reads: list[Path] = []
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
+
+
+def read_limited(path: Path, name: str, limit: int) -> bytes:
+    """The bytes of a regular file of at most limit bytes; anything else is an InvalidInputError.
+
+    Devices, pipes and sockets are refused before they are opened: a FIFO
+    would block the open and /dev/zero never ends. The check is repeated on
+    the open file, so a file swapped for a pipe in between is refused too.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise single_problem(
+            name, "no such file", "check the path and the current directory"
+        ) from None
+    except OSError as error:
+        raise single_problem(name, f"cannot be read: {error.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise single_problem(name, "is a directory, not a file", "name a .yaml file inside it")
+    if not stat.S_ISREG(info.st_mode):
+        raise _not_regular(name)
+    if info.st_size > limit:
+        raise _too_large(name, f"file is {info.st_size:,} bytes", limit)
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        raise single_problem(name, f"cannot be read: {error.strerror}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise _not_regular(name)
+        try:
+            raw = handle.read(limit + 1)
+        except OSError as error:
+            raise single_problem(name, f"cannot be read: {error.strerror}") from None
+    if len(raw) > limit:
+        raise _too_large(name, "file has more than that many bytes", limit)
+    reads = _READS.get()
+    if reads is not None:
+        reads.append(path)
+    return raw
+
+
+def _not_regular(name: str) -> InvalidInputError:
+    return single_problem(
+        name,
+        "is not a regular file (a device, a pipe or a socket)",
+        "techgate reads inputs only from ordinary files",
+    )
+
+
 def read_yaml_file(
     path: Path, display_name: str | None = None, *, allow_tabs: bool = False
 ) -> Document:
     """Read and parse one YAML file; every failure is an InvalidInputError."""
     name = display_name or str(path)
-    if not path.exists():
-        raise single_problem(name, "no such file", "check the path and the current directory")
-    if path.is_dir():
-        raise single_problem(name, "is a directory, not a file", "name a .yaml file inside it")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise _too_large(name, f"file is {size:,} bytes")
-    try:
-        # Read at most one byte past the limit: a device or a pipe
-        # (/dev/zero, /dev/stdin) reports no size and may never end.
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        raise single_problem(name, f"cannot be read: {error.strerror}") from error
-    if len(raw) > MAX_FILE_BYTES:
-        raise _too_large(name, "file has more than that many bytes")
+    raw = read_limited(path, name, MAX_FILE_BYTES)
     return parse_yaml_bytes(raw, name, allow_tabs=allow_tabs)
 
 
-def _too_large(name: str, found: str) -> InvalidInputError:
+def _too_large(name: str, found: str, limit: int = MAX_FILE_BYTES) -> InvalidInputError:
     return single_problem(
         name,
-        f"{found}; techgate reads at most {MAX_FILE_BYTES:,}",
+        f"{found}; techgate reads at most {limit:,}",
         "a proposal or pack this large is almost certainly the wrong file",
     )
 

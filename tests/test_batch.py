@@ -87,8 +87,9 @@ def _crash_on_three(value: int) -> int:
     return value * 10
 
 
-def test_a_worker_that_crashes_fails_only_its_item() -> None:
-    with _Runner(2, ()) as runner:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_worker_that_crashes_fails_only_its_item(workers: int) -> None:
+    with _Runner(workers, ()) as runner:
         results = runner.map(
             _crash_on_three, [(v,) for v in range(8)], "testing", lambda value: -value
         )
@@ -130,11 +131,11 @@ def _workers_of(marker: str) -> list[int]:
     return found
 
 
-def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
+def _start(tmp_path: Path, jobs: str = "2") -> tuple[subprocess.Popen[str], Path]:
     paths = copies(tmp_path / "in", 24)
     out = tmp_path / "out-marker"
     process = subprocess.Popen(
-        [str(SCRIPT), "batch", *paths, "-d", str(out), "--formats", "pdf,json", "-j", "2"],
+        [str(SCRIPT), "batch", *paths, "-d", str(out), "--formats", "pdf,json", "-j", jobs],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -159,10 +160,11 @@ def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
     ],
     ids=["sigint-to-group", "sigterm-to-parent"],
 )
+@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_signal_stops_the_batch_at_once_and_prints_what_finished(
-    tmp_path: Path, send: object, expected: int
+    tmp_path: Path, send: object, expected: int, jobs: str
 ) -> None:
-    process, out = _start(tmp_path)
+    process, out = _start(tmp_path, jobs)
     send(process)  # type: ignore[operator]
     try:
         stdout, stderr = process.communicate(timeout=20)
@@ -177,3 +179,63 @@ def test_a_signal_stops_the_batch_at_once_and_prints_what_finished(
         assert pdf.read_bytes().rstrip().endswith(b"%%EOF")
     time.sleep(0.5)
     assert _workers_of(str(out)) == []
+
+
+def test_sigterm_to_the_group_and_twice_still_ends_cleanly(tmp_path: Path) -> None:
+    process, out = _start(tmp_path)
+    os.killpg(process.pid, signal.SIGTERM)  # what a service manager sends
+    time.sleep(0.03)
+    process.send_signal(signal.SIGTERM)  # impatient
+    stdout, stderr = process.communicate(timeout=20)
+    assert process.returncode == 143, stderr
+    assert "Traceback" not in stderr and "Batch summary" in stdout
+    assert not list(out.glob(".*.tmp"))
+    time.sleep(0.5)
+    assert _workers_of(str(out)) == []
+
+
+def test_the_workers_die_with_a_parent_that_is_killed(tmp_path: Path) -> None:
+    process, out = _start(tmp_path)
+    process.send_signal(signal.SIGKILL)  # no cleanup of its own is possible
+    process.communicate(timeout=20)
+    deadline = time.monotonic() + 10
+    while _workers_of(str(out)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _workers_of(str(out)) == []
+
+
+def test_an_input_the_system_cannot_look_up_fails_alone(tmp_path: Path) -> None:
+    (good,) = copies(tmp_path / "in", 1)
+    long_name = str(tmp_path / ("a" * 300 + ".yaml"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["batch", good, long_name, "-d", str(out), "--formats", "json"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "unexpected" not in result.stderr
+    assert [p.name for p in out.iterdir()] == ["p0.json"]
+
+
+def test_the_same_file_given_twice_is_read_once(tmp_path: Path) -> None:
+    (first,) = copies(tmp_path / "in", 1)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["batch", first, f"{tmp_path}/in/../in/p0.yaml", "-d", str(out), "--formats", "json"]
+    )
+    assert result.exit_code == 2
+    assert "the same file as" in result.stderr
+    assert [p.name for p in out.iterdir()] == ["p0.json"]
+
+
+def test_a_pack_named_by_criteria_is_never_overwritten(tmp_path: Path) -> None:
+    (first,) = copies(tmp_path / "in", 1)
+    out = tmp_path / "out"
+    out.mkdir()
+    pack = out / "p0.json"  # where p0's record would go
+    pack.write_bytes((ROOT / "criteria" / "contact-centre.yaml").read_bytes())
+    before = pack.read_bytes()
+    result = CliRunner().invoke(
+        cli, ["batch", first, "-d", str(out), "-c", str(pack), "--formats", "json"]
+    )
+    assert result.exit_code == 2
+    assert pack.read_bytes() == before

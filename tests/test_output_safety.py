@@ -111,8 +111,9 @@ def test_a_link_to_a_file_stays_a_link_and_its_target_gets_the_content(tmp_path:
 
 
 def test_dev_null_is_written_through_and_stays_a_device(tmp_path: Path) -> None:
+    # A stream may take two outputs, as a terminal takes stdout and stderr.
     code, _ = run("evaluate", str(EXAMPLE), "-f", "json", "-o", "/dev/null", "--json", "/dev/null")
-    assert code == 2  # two outputs on one file, even a device
+    assert code == 0
     assert run("evaluate", str(EXAMPLE), "-f", "json", "-o", "/dev/null")[0] == 0
     link = tmp_path / "null"
     link.symlink_to("/dev/null")
@@ -210,23 +211,29 @@ def test_an_unwritable_folder_is_exit_2_naming_it(tmp_path: Path) -> None:
 
 
 def test_stale_temporaries_of_a_killed_write_are_cleaned_fresh_ones_kept(tmp_path: Path) -> None:
-    stale = tmp_path / ".out.json.k1ll3d_x.tmp"
-    fresh = tmp_path / ".out.json.w0rk1ng_.tmp"
-    other = tmp_path / ".other.json.k1ll3d_x.tmp"
-    for path in (stale, fresh, other):
-        path.write_text("partial")
+    dead = 2**22 + 12345  # above any pid_max: no such process
+    stale = tmp_path / f".out.json.{dead}-ab12cd34.tmp"
+    live = tmp_path / f".out.json.{os.getpid()}-ab12cd34.tmp"  # a slow writer, still running
+    recent = tmp_path / f".out.json.{dead}-ef56ab78.tmp"
+    mine = tmp_path / ".out.json.mynotes.tmp"  # the user's, not ours
+    other = tmp_path / f".other.json.{dead}-ab12cd34.tmp"
     old = time.time() - STALE_AFTER_SECONDS - 5
-    os.utime(stale, (old, old))
-    os.utime(other, (old, old))
+    for path in (stale, live, recent, mine, other):
+        path.write_text("partial")
+        if path is not recent:
+            os.utime(path, (old, old))
     assert run("evaluate", str(EXAMPLE), "--json", str(tmp_path / "out.json"))[0] == 0
     assert not stale.exists()
-    assert fresh.exists() and other.exists()  # not stale, or not this file's
+    assert live.exists() and recent.exists() and mine.exists() and other.exists()
+    assert not [p for p in tmp_path.iterdir() if "bak" in p.name]
 
 
 # 12. An id from an edited record never steers a write out of the folder.
 
 
-@pytest.mark.parametrize("bad_id", ["../../x", "/abs/x", "..", "a/b", "x\x00y", "A" * 70])
+@pytest.mark.parametrize(
+    "bad_id", ["../../x", "/abs/x", "..", "a/b", "x\x00y", "A" * 70, "abc\n", ".hidden"]
+)
 def test_a_record_id_that_is_not_a_file_name_is_refused(tmp_path: Path, bad_id: str) -> None:
     record = tmp_path / "rec.json"
     assert run("evaluate", str(EXAMPLE), "--json", str(record))[0] == 0
@@ -255,3 +262,173 @@ def test_control_sequences_in_a_title_are_shown_not_obeyed(tmp_path: Path) -> No
     assert code == 0
     assert "\x1b" not in err and "\x07" not in err
     assert "\\x1b]0;pwned\\x07" in err
+
+
+# Inputs a command reads that the user never typed: none may be overwritten.
+
+
+def test_the_pack_a_proposal_names_is_an_input(tmp_path: Path) -> None:
+    pack = tmp_path / "pack.yaml"
+    pack.write_bytes((ROOT / "criteria" / "contact-centre.yaml").read_bytes())
+    source = tmp_path / "p.yaml"
+    source.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace(
+            "criteria: contact-centre", "criteria: pack.yaml"
+        ),
+        encoding="utf-8",
+    )
+    before = pack.read_bytes()
+    code, err = run("evaluate", str(source), "--json", str(pack))
+    assert code == 2 and "is an input of this run" in err
+    assert pack.read_bytes() == before
+
+
+def test_a_base_pack_named_by_extends_is_an_input(tmp_path: Path) -> None:
+    base = tmp_path / "base.yaml"
+    base.write_bytes((ROOT / "criteria" / "contact-centre.yaml").read_bytes())
+    over = tmp_path / "over.yaml"
+    over.write_text("id: over\ntitle: Over\nversion: 1.0.0\nextends: base.yaml\n")
+    before = base.read_bytes()
+    code, err = run("evaluate", str(EXAMPLE), "--criteria", str(over), "--md", str(base))
+    assert code == 2 and "is an input of this run" in err
+    assert base.read_bytes() == before
+
+
+def test_report_templates_are_inputs(tmp_path: Path) -> None:
+    record = tmp_path / "r.json"
+    assert run("evaluate", str(EXAMPLE), "--json", str(record))[0] == 0
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    css = templates / "report.css"
+    css.write_text("body { color: black; }")
+    code, _ = run("report", str(record), "--templates", str(templates), "--md", str(css))
+    assert code == 2 and css.read_text() == "body { color: black; }"
+
+
+# Streams: our own descriptors are written into, never renamed over.
+
+
+def test_dev_stdout_appended_to_a_file_keeps_what_was_there(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    log = tmp_path / "build.log"
+    log.write_text("earlier line\n")
+    script = Path(sys.executable).parent / "techgate"
+    with log.open("a") as handle:
+        done = subprocess.run(
+            [str(script), "evaluate", str(EXAMPLE), "-f", "json", "-o", "/dev/stdout"],
+            stdout=handle,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    text = log.read_text()
+    assert text.startswith("earlier line\n")
+    assert json.loads(text.split("\n", 1)[1])["proposal"]["id"] == "callback-queue"
+
+
+def test_two_streams_may_share_a_terminal_and_other_devices_are_refused(tmp_path: Path) -> None:
+    code, _ = run("evaluate", str(EXAMPLE), "--md", "/dev/null", "--json", "/dev/null")
+    assert code == 0
+    code, err = run("evaluate", str(EXAMPLE), "--json", "/dev/random")
+    assert code == 2 and "not a regular file, a terminal, /dev/null or a pipe" in err
+
+
+# Refused runs leave nothing behind, not even a folder.
+
+
+def test_a_refused_run_creates_no_folder(tmp_path: Path) -> None:
+    source = copy_example(tmp_path)
+    code, _ = run("evaluate", str(source), "--pdf", f"{tmp_path}/new/deep/", "--json", str(source))
+    assert code == 2
+    assert not (tmp_path / "new").exists()
+
+
+def test_an_empty_output_path_is_refused(tmp_path: Path) -> None:
+    code, err = run("evaluate", str(EXAMPLE), "--json", "")
+    assert code == 2 and "empty" in err
+
+
+def test_init_refuses_a_stream_and_a_dangling_link(tmp_path: Path) -> None:
+    assert run("init", "/dev/stdout", "--force")[0] == 2
+    assert not Path("/dev/techgate-proposal.schema.json").exists()
+    schema = tmp_path / "techgate-proposal.schema.json"
+    schema.symlink_to(tmp_path / "nowhere")
+    assert run("init", str(tmp_path / "p.yaml"))[0] == 2
+    assert schema.is_symlink() and not (tmp_path / "nowhere").exists()
+
+
+def test_a_write_protected_file_is_refused(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root may write any file, as the shell would")
+    target = tmp_path / "keep.json"
+    target.write_text("{}")
+    target.chmod(0o444)
+    code, err = run("evaluate", str(EXAMPLE), "--json", str(target))
+    assert code == 2 and "write-protected" in err and target.read_text() == "{}"
+
+
+def test_a_signal_during_the_renames_puts_every_original_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tmp_path / "a.json", tmp_path / "b.md"
+    first.write_text("old a")
+    second.write_text("old b")
+    real_replace = os.replace
+    calls: list[object] = []
+
+    def interrupted(source: object, target: object) -> None:
+        calls.append(target)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    result = CliRunner().invoke(
+        cli, ["evaluate", str(EXAMPLE), "--json", str(first), "--md", str(second)]
+    )
+    assert result.exit_code != 0
+    assert first.read_text() == "old a" and second.read_text() == "old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.md"]
+
+
+def test_without_hard_links_the_originals_are_copied_aside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tmp_path / "a.json", tmp_path / "b.md"
+    first.write_text("old a")
+    second.write_text("old b")
+
+    def no_links(*_: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    real_replace = os.replace
+    calls: list[object] = []
+
+    def second_fails(source: object, target: object) -> None:
+        calls.append(target)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(os, "replace", second_fails)
+    code, _ = run("evaluate", str(EXAMPLE), "--json", str(first), "--md", str(second))
+    assert code == 2
+    assert first.read_text() == "old a" and second.read_text() == "old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.md"]
+
+
+def test_control_characters_in_a_problem_are_shown_not_obeyed(tmp_path: Path) -> None:
+    source = copy_example(tmp_path)
+    source.write_text(
+        source.read_text(encoding="utf-8").replace(
+            "criteria: contact-centre", 'criteria: "\\e]0;pwned\\a\\e[2Jzz"'
+        ),
+        encoding="utf-8",
+    )
+    code, err = run("evaluate", str(source))
+    assert code == 2
+    assert "\x1b" not in err and "\x07" not in err

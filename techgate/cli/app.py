@@ -19,8 +19,13 @@ class ExitCode(IntEnum):
     INVALID = 2
     CONDITIONAL = 3
     NO_GO = 4
-    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
-    TERMINATED = 143  # SIGTERM (128 + SIGTERM)
+    HANGUP = 129  # the terminal closed (128 + SIGHUP), as shells report it
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    TERMINATED = 143  # a service manager's stop (128 + SIGTERM)
+
+    @classmethod
+    def for_signal(cls, signum: int) -> ExitCode:
+        return cls(128 + signum)
 
     @classmethod
     def for_decision(cls, decision: str) -> ExitCode:

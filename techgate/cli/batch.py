@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from techgate.model.evaluation import Evaluation
 
 FORMAT_NAMES = ("pdf", "html", "md", "json")
+# Ctrl-C, a service manager's stop, the terminal closing.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 T = TypeVar("T")
 
 
@@ -63,6 +65,7 @@ class _Evaluated:
 
     result: ItemResult
     record: Evaluation | None = None
+    read: tuple[str, ...] = ()  # every file read for it: none may be overwritten
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,12 @@ class _Rendered:
     problem: str = ""
 
 
-class _Stopped(Exception):
-    """The user or the system asked the batch to stop."""
+class _Stopped(BaseException):
+    """The user or the system asked the batch to stop.
+
+    A BaseException, like KeyboardInterrupt, so that no 'except Exception'
+    on the way (a worker's guard against bugs) can swallow it.
+    """
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
@@ -84,6 +91,10 @@ class _Stopped(Exception):
 def _worker_setup(formats: tuple[str, ...]) -> None:
     """Ignore Ctrl-C (the parent stops workers), die with the parent, warm WeasyPrint up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the parent's handlers; the parent's turn
+    # SIGTERM into a clean stop of the batch, a worker's must just end it.
+    for signum in _STOP_SIGNALS[1:]:
+        signal.signal(signum, signal.SIG_DFL)
     _die_with_parent()
     if "pdf" in formats:
         from weasyprint import HTML
@@ -108,10 +119,11 @@ def evaluate_one(path: str, job: Job) -> _Evaluated:
     """Load and evaluate one proposal; never raises."""
     from techgate.engine import evaluate
     from techgate.errors import InvalidInputError, TechgateError
-    from techgate.loading import load_for_evaluation
+    from techgate.loading import load_for_evaluation, recording_reads
 
     try:
-        proposal, pack, _ = load_for_evaluation(Path(path), job.criteria)
+        with recording_reads() as read:
+            proposal, pack, _ = load_for_evaluation(Path(path), job.criteria)
         record = evaluate(proposal, pack)
     except InvalidInputError as error:
         return _Evaluated(ItemResult(path, "invalid", problems=tuple(map(str, error.problems))))
@@ -123,7 +135,7 @@ def evaluate_one(path: str, job: Job) -> _Evaluated:
     result = ItemResult(
         path, "ok", record.proposal.id, record.decision.value, record.score, record.confidence
     )
-    return _Evaluated(result, record)
+    return _Evaluated(result, record, tuple(str(p) for p in read))
 
 
 def render_one(record: Evaluation, job: Job) -> _Rendered:
@@ -152,7 +164,10 @@ def _parse_formats(value: str) -> tuple[str, ...]:
 
 
 @click.command()
-@click.argument("proposals", nargs=-1, required=True, type=click.Path(path_type=Path))
+# Not checked by click: an unreadable input must fail alone, not the batch.
+@click.argument(
+    "proposals", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path)
+)
 @click.option(
     "--out-dir",
     "-d",
@@ -202,59 +217,88 @@ def batch(
         raise single_problem(str(out_dir), f"cannot create the folder: {error.strerror}") from None
     paths = [str(p) for p in proposals]
     results = [ItemResult(path, "interrupted") for path in paths]
-    previous = signal.signal(signal.SIGTERM, _raise_stopped)
+    previous = {signum: signal.signal(signum, _raise_stopped) for signum in _STOP_SIGNALS}
+    stopped = False
     try:
         with _Runner(min(jobs or os.cpu_count() or 1, len(paths)), names) as runner:
             _run(runner, paths, job, results)
-    except (_Stopped, KeyboardInterrupt) as stop:
+    except _Stopped as stop:
+        stopped = True
+        # The stop signals stay ignored: the process is on its way out, and a
+        # second signal must not cut the summary or the exit code short.
         _summarise(results)
-        signum = stop.signum if isinstance(stop, _Stopped) else signal.SIGINT
-        click.echo(f"techgate: stopped by {signal.Signals(signum).name}", err=True)
-        return ExitCode.INTERRUPTED if signum == signal.SIGINT else ExitCode.TERMINATED
+        click.echo(f"techgate: stopped by {signal.Signals(stop.signum).name}", err=True)
+        return ExitCode.for_signal(stop.signum)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if not stopped:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
     return _summarise(results)
 
 
 def _raise_stopped(signum: int, frame: FrameType | None) -> None:
+    # The first stop wins: a second Ctrl-C or SIGTERM while the workers are
+    # stopped and the summary printed must not cut that short.
+    for other in _STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
     raise _Stopped(signum)
 
 
 def _run(runner: _Runner, paths: list[str], job: Job, results: list[ItemResult]) -> None:
     """Both passes; fills results in place, so an interruption keeps what finished."""
+    same = _same_files(paths)
+    for index, problem in same.items():
+        results[index] = ItemResult(paths[index], "invalid", problems=(problem,))
+    todo = [index for index in range(len(paths)) if index not in same]
     evaluated = runner.map(
         evaluate_one,
-        [(path, job) for path in paths],
+        [(paths[index], job) for index in todo],
         "reading",
         lambda path: _Evaluated(
             ItemResult(path, "error", problems=(f"{path}: the worker died reading it",))
         ),
     )
-    for index, item in enumerate(evaluated):
+    records: dict[int, Evaluation] = {}
+    inputs = [Path(p) for p in paths] + input_templates(job)
+    for index, item in zip(todo, evaluated, strict=True):
         results[index] = item.result
-    duplicates = _duplicate_ids(results)
-    chosen = [
-        index
-        for index, item in enumerate(evaluated)
-        if item.record is not None and index not in duplicates
-    ]
-    for index, problem in duplicates.items():
+        inputs += [Path(p) for p in item.read]
+        if item.record is not None:
+            records[index] = item.record
+    for index, problem in _duplicate_ids(results).items():
         results[index] = ItemResult(paths[index], "invalid", problems=(problem,))
-    records = {index: evaluated[index].record for index in chosen}
-    inputs = [Path(p) for p in paths]
-    rendered = runner.map(
+        records.pop(index, None)
+    chosen = sorted(records)
+    runner.map(
         render_one,
         [(records[index], job) for index in chosen],
         "rendering",
         lambda _: _Rendered(problem="the worker died rendering it"),
-        on_each=lambda position, item: _write(
-            results,
-            chosen[position],
-            item,
-            inputs,
-        ),
+        on_each=lambda position, item: _write(results, chosen[position], item, inputs),
     )
-    del rendered  # written as each arrived
+
+
+def input_templates(job: Job) -> list[Path]:
+    from techgate.cli.output import input_paths
+
+    return input_paths(job.documents.templates, job.criteria)
+
+
+def _same_files(paths: list[str]) -> dict[int, str]:
+    """Index to problem, for every input that is the same file as an earlier one."""
+    seen: dict[tuple[int, int], str] = {}
+    problems: dict[int, str] = {}
+    for index, path in enumerate(paths):
+        try:
+            info = Path(path).stat()
+        except OSError:
+            continue  # the reader reports it, for this item alone
+        key = (info.st_dev, info.st_ino)
+        if key in seen:
+            problems[index] = f"{path}: the same file as {seen[key]}, given again; read once"
+        else:
+            seen[key] = path
+    return problems
 
 
 def _duplicate_ids(results: list[ItemResult]) -> dict[int, str]:
@@ -276,22 +320,21 @@ def _duplicate_ids(results: list[ItemResult]) -> dict[int, str]:
 
 
 def _write(results: list[ItemResult], index: int, item: _Rendered, inputs: list[Path]) -> None:
-    from techgate.cli.output import check_destinations, write_files
+    from techgate.cli.output import printable, write_files
     from techgate.errors import InvalidInputError
 
     result = results[index]
     if item.problem:
-        results[index] = replace(
-            result, status="error", problems=(f"{result.path}: {item.problem}",)
-        )
+        problem = f"{result.path}: {item.problem}"
+        results[index] = replace(result, status="error", problems=(problem,))
         return
     files = [(Path(path), data) for path, data in item.files]
     try:
-        check_destinations([path for path, _ in files], inputs)
-        write_files(files)
+        write_files(files, inputs)
     except InvalidInputError as error:
-        problems = tuple(map(str, error.problems))
-        results[index] = replace(result, status="error", problems=problems)
+        # Refused or failed writes are exit 2, as for 'evaluate'.
+        problems = tuple(printable(str(p)) for p in error.problems)
+        results[index] = replace(result, status="invalid", problems=problems)
         return
     results[index] = replace(result, outputs=tuple(str(path) for path, _ in files))
 
@@ -323,8 +366,6 @@ class _Runner:
 
     def __enter__(self) -> _Runner:
         self.progress.start()
-        if self.workers == 1:
-            _worker_setup_here(self.formats)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -348,11 +389,9 @@ class _Runner:
                 on_each(position, value)
             self.progress.advance(task)
 
-        if self.workers == 1:
-            for position, args in enumerate(arguments):
-                finish(position, function(*args))
-        else:
-            self._map_in_pool(function, arguments, died, finish)
+        # Even one job runs in a worker process: an input that crashes the
+        # interpreter must cost only itself, never the batch.
+        self._map_in_pool(function, arguments, died, finish)
         return [done[position] for position in range(len(arguments))]
 
     def _map_in_pool(
@@ -427,13 +466,6 @@ class _Runner:
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.kill()
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _worker_setup_here(formats: tuple[str, ...]) -> None:
-    if "pdf" in formats:
-        from weasyprint import HTML
-
-        HTML(string="<p>warm-up</p>").write_pdf()
 
 
 def _summarise(results: list[ItemResult]) -> int:

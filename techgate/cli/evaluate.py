@@ -52,20 +52,24 @@ def evaluate(
         write_files,
     )
     from techgate.engine import evaluate as run
-    from techgate.loading import load_for_evaluation
+    from techgate.loading import load_for_evaluation, recording_reads
     from techgate.render import OutputFormat, render
 
-    model, pack, _ = load_for_evaluation(proposal, criteria)
+    with recording_reads() as read:
+        model, pack, _ = load_for_evaluation(proposal, criteria)
     record = run(model, pack)
     chosen = OutputFormat(output_format)
     paths = document_paths(record, documents)
     target = None if output is None else resolve_output(output, record.proposal.id, chosen.suffix)
     outputs = [*paths.values(), *([target] if target else [])]
-    check_destinations(outputs, input_paths(proposal, criteria, documents.templates))
+    # Every file read (the proposal, its pack, the packs that pack extends)
+    # and every template is an input no output may replace.
+    inputs = [*read, *input_paths(proposal, criteria, documents.templates)]
+    check_destinations(outputs, inputs)
     files = render_documents(record, documents, paths)
     if target is not None:
         files.append((target, render(record, chosen, width=width or 100).encode("utf-8")))
-    write_files(files)
+    write_files(files, inputs)
     written = [path for path, _ in files]
     if target is None and chosen is OutputFormat.TEXT:
         from rich.console import Console

@@ -43,7 +43,9 @@ def output_option(function: F) -> F:
         "--output",
         "-o",
         metavar="FILE",
-        type=click.Path(dir_okay=True, writable=True),
+        # Checked by the output plan (techgate.cli.output), not by click,
+        # which would refuse a write-only file it was never going to read.
+        type=click.Path(readable=False),
         default=None,
         help="Write the output to FILE (atomically) instead of the terminal. "
         "A directory receives <proposal-id>.<ext>.",
@@ -111,7 +113,7 @@ def document_options(function: F) -> F:
             f"{name}_path",
             metavar="PATH",
             # Kept as typed: a trailing '/' says a folder is meant, even one not made yet.
-            type=click.Path(),
+            type=click.Path(readable=False),
             default=None,
             help=f"Write the {what} to PATH; a folder (or PATH/) receives <proposal-id>.{name}.",
         )(decorated)

@@ -25,12 +25,13 @@ def report(
     if the record is invalid.
     """
     from techgate.cli.app import ExitCode
-    from techgate.cli.output import write_documents
+    from techgate.cli.output import input_paths, write_documents
     from techgate.loading import read_evaluation
 
     if not documents:
         raise click.UsageError("name at least one of --pdf, --html, --md or --json")
     evaluation = read_evaluation(record)
-    for path in write_documents(evaluation, documents, [record]):
+    inputs = input_paths(record, documents.templates)
+    for path in write_documents(evaluation, documents, inputs):
         click.echo(f"wrote {path}", err=True)
     return ExitCode.for_decision(evaluation.decision.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import click
@@ -25,13 +26,19 @@ def init(path: Path, force: bool, schema_ref: str | None) -> int:
     import json
     from importlib.resources import files
 
-    from techgate.cli.output import check_destinations, resolve_output, write_files
+    from techgate.cli.output import descriptor_of, resolve_output, write_files
     from techgate.errors import single_problem
     from techgate.model.schema import SchemaKind, json_schema
 
     schema_path = path.parent / SCHEMA_FILE
+    # The template is a file of its own, written beside its schema: a device
+    # or a stream (/dev/stdout) has no folder to put the schema in.
+    stream = descriptor_of(path) is not None or os.path.realpath(path).startswith("/dev/")
+    if stream or (os.path.lexists(path) and not os.path.isfile(path)):  # noqa: PTH113
+        raise single_problem(str(path), "is not a file init can create", "name a new .yaml file")
     for existing in (path, schema_path if schema_ref is None else None):
-        if existing is not None and existing.exists() and (existing.is_dir() or not force):
+        # lexists: a link, even a dangling one, is something already there.
+        if existing is not None and os.path.lexists(existing) and not force:
             raise single_problem(
                 str(existing), "already exists", "use --force to overwrite, or another path"
             )
@@ -46,7 +53,6 @@ def init(path: Path, force: bool, schema_ref: str | None) -> int:
     if schema_ref is None:
         schema = json.dumps(json_schema(SchemaKind.PROPOSAL), indent=2) + "\n"
         outputs.insert(0, (schema_path, schema.encode("utf-8")))
-    check_destinations([p for p, _ in outputs])
     write_files(outputs)
     click.echo(f"wrote {path}; fill it in, then run: techgate evaluate {path}", err=True)
     return 0

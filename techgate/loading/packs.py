@@ -94,6 +94,50 @@ def pack_from_document(document: Document, path: Path) -> CriteriaPack:
     return _load(path, chain=(), document=document)
 
 
+class NotAPackError(InvalidInputError):
+    """A file named as a pack is not one at all; its content is not repeated."""
+
+
+def _not_a_pack(path: Path, document: Document) -> NotAPackError | None:
+    """Refuse a file that is not even shaped like a pack, without echoing a word of it.
+
+    Whatever a proposal or an 'extends' names is read; if that is /etc/passwd,
+    validation messages would quote it. A pack is a mapping with an id and
+    either criteria or a pack it extends; anything else is refused whole.
+    """
+    data = document.data
+    if isinstance(data, dict) and "id" in data and ("criteria" in data or "extends" in data):
+        return None
+    return NotAPackError(
+        single_problem(
+            str(path),
+            "is not a criteria pack (a mapping with 'id' and 'criteria' or 'extends')",
+            "name a pack file, or the id of a built-in pack",
+            line=1,
+        ).problems
+    )
+
+
+def refer_to(
+    error: InvalidInputError, document: Document, field: tuple[str, ...]
+) -> InvalidInputError:
+    """A pack that could not be found, read or recognised, reported where it was named.
+
+    Problems inside a real pack file keep their own file and line; a file
+    that is missing, unreadable, too large or no pack at all is the naming
+    line's problem.
+    """
+    file_level = all(p.line is None for p in error.problems)
+    if not (isinstance(error, NotAPackError | PackNotFoundError) or file_level):
+        return error
+    named = error.problems[0]
+    if isinstance(error, NotAPackError):
+        reason = named.message.replace("is not", "names a file that is not", 1)
+    else:
+        reason = f"{named.file!r}: {named.message}"
+    return InvalidInputError([document.problem(field, reason, named.hint)])
+
+
 def _load(path: Path, chain: tuple[Path, ...], document: Document | None = None) -> CriteriaPack:
     resolved = path.resolve()
     if resolved in chain:
@@ -106,9 +150,15 @@ def _load(path: Path, chain: tuple[Path, ...], document: Document | None = None)
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise single_problem(str(path), f"'extends' chain deeper than {MAX_EXTENDS_DEPTH}")
     document = document or read_yaml_file(path)
+    refused = _not_a_pack(path, document)
+    if refused is not None:
+        raise refused
     if isinstance(document.data, dict) and "extends" in document.data:
         overlay = validate_document(PackOverlay, document)
-        base = _load(locate_pack(overlay.extends, path.parent), (*chain, resolved))
+        try:
+            base = _load(locate_pack(overlay.extends, path.parent), (*chain, resolved))
+        except InvalidInputError as error:
+            raise refer_to(error, document, ("extends",)) from None
         return apply_overlay(base, overlay, document)
     pack = validate_document(CriteriaPack, document)
     raise_if_any(document, pack_problems(pack))

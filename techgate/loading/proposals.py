@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from techgate.errors import InputProblem, InvalidInputError
-from techgate.loading.packs import DEFAULT_PACK, load_pack
+from techgate.loading.packs import DEFAULT_PACK, load_pack, refer_to
 from techgate.loading.validation import raise_if_any, validate_document
 from techgate.loading.yaml_source import Document, read_yaml_file
 from techgate.model.criteria import CriteriaPack
@@ -69,7 +69,11 @@ def load_for_evaluation(
             )
         ) from None
     reference, relative_to = pack_reference(proposal, document, criteria)
-    pack = load_pack(reference, relative_to)
+    try:
+        pack = load_pack(reference, relative_to)
+    except InvalidInputError as error:
+        # A pack the proposal itself names is reported at its 'criteria:' line.
+        raise (error if criteria else refer_to(error, document, ("criteria",))) from None
     check_against_pack(proposal, pack, document)
     return proposal, pack, document
 

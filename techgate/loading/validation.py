@@ -96,7 +96,7 @@ def _problem(
     message = " or ".join(m[0].lower() + m[1:] for m in unique)
     value = first.get("input")
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        message += f"; got {value!r}"
+        message += f"; got {shown(value)}"
     return document.problem(path, message, next(filter(None, map(_hint, details)), ""))
 
 
@@ -186,7 +186,22 @@ def _kind(value: Any) -> str:
         return "a mapping"
     if value is None:
         return "nothing (an empty value)"
-    return f"{type(value).__name__} {value!r}"
+    return f"{type(value).__name__} {shown(value)}"
+
+
+# An echoed value is there to recognise it by, not to repeat the input: a
+# 5,000-digit number or a pasted page is cut to its start.
+SHOWN_CHARACTERS = 60
+
+
+def shown(value: object) -> str:
+    """The value as a message quotes it: its repr, cut short with its length said."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    length = len(value) if isinstance(value, str) else len(text)
+    unit = "characters" if isinstance(value, str) else "digits"
+    return f"{text[:SHOWN_CHARACTERS]}… ({length:,} {unit})"
 
 
 def _example_keys(model: type[BaseModel]) -> str:

@@ -205,7 +205,12 @@ def parse_yaml_bytes(raw: bytes, name: str, *, allow_tabs: bool = False) -> Docu
                     line,
                     column,
                     "",
-                    f"byte 0x{raw[error.start]:02x} is not UTF-8",
+                    f"byte 0x{raw[error.start]:02x} is not UTF-8"
+                    + (
+                        " (the file starts with a UTF-16 byte order mark)"
+                        if raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+                        else ""
+                    ),
                     "save the file as UTF-8",
                 )
             ]

@@ -206,40 +206,6 @@ def test_failed_write_leaves_no_partial_file(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_rename_failing_part_way_puts_the_originals_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The one failure no real file system here can be made to produce on
-    # demand: the second of two renames failing after the first succeeded.
-    first, second = tmp_path / "a.json", tmp_path / "b.md"
-    first.write_text("old a")
-    second.write_text("old b")
-    real_replace = os.replace
-    calls: list[object] = []
-
-    def second_fails(source: object, target: object) -> None:
-        calls.append(target)
-        if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        real_replace(source, target)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(os, "replace", second_fails)
-    result = CliRunner().invoke(
-        cli,
-        [
-            "evaluate",
-            str(EXAMPLES / "callback-queue.yaml"),
-            "--json",
-            str(first),
-            "--md",
-            str(second),
-        ],
-    )
-    assert result.exit_code == 2 and "No space left" in result.stderr
-    assert first.read_text() == "old a" and second.read_text() == "old b"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.md"]
-
-
 def test_structural_and_cross_reference_problems_are_reported_together(tmp_path: Path) -> None:
     source = tmp_path / "proposal.yaml"
     source.write_text(

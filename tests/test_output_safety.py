@@ -370,53 +370,44 @@ def test_a_write_protected_file_is_refused(tmp_path: Path) -> None:
     assert code == 2 and "write-protected" in err and target.read_text() == "{}"
 
 
-def test_a_signal_during_the_renames_puts_every_original_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("failure", "links"),
+    [
+        (OSError(28, "No space left on device"), True),
+        (KeyboardInterrupt(), True),  # a signal between two renames
+        (OSError(28, "No space left on device"), False),  # no hard links: copies kept
+    ],
+    ids=["os-error", "signal", "no-hard-links"],
+)
+def test_a_rename_failing_part_way_puts_the_originals_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException, links: bool
 ) -> None:
+    # The one failure no real file system here can be made to produce on
+    # demand: the second of two renames failing after the first succeeded.
     first, second = tmp_path / "a.json", tmp_path / "b.md"
     first.write_text("old a")
     second.write_text("old b")
-    real_replace = os.replace
-    calls: list[object] = []
-
-    def interrupted(source: object, target: object) -> None:
-        calls.append(target)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        real_replace(source, target)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(os, "replace", interrupted)
-    result = CliRunner().invoke(
-        cli, ["evaluate", str(EXAMPLE), "--json", str(first), "--md", str(second)]
-    )
-    assert result.exit_code != 0
-    assert first.read_text() == "old a" and second.read_text() == "old b"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.md"]
-
-
-def test_without_hard_links_the_originals_are_copied_aside(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    first, second = tmp_path / "a.json", tmp_path / "b.md"
-    first.write_text("old a")
-    second.write_text("old b")
-
-    def no_links(*_: object) -> None:
-        raise PermissionError(1, "Operation not permitted")
-
     real_replace = os.replace
     calls: list[object] = []
 
     def second_fails(source: object, target: object) -> None:
         calls.append(target)
         if len(calls) == 2:
-            raise OSError(28, "No space left on device")
+            raise failure
         real_replace(source, target)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(os, "link", no_links)
+    def no_links(*_: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
     monkeypatch.setattr(os, "replace", second_fails)
-    code, _ = run("evaluate", str(EXAMPLE), "--json", str(first), "--md", str(second))
-    assert code == 2
+    if not links:
+        monkeypatch.setattr(os, "link", no_links)
+    result = CliRunner().invoke(
+        cli, ["evaluate", str(EXAMPLE), "--json", str(first), "--md", str(second)]
+    )
+    assert result.exit_code == (2 if isinstance(failure, OSError) else 130)
+    if isinstance(failure, OSError):
+        assert "No space left" in result.stderr and str(first) in result.stderr
     assert first.read_text() == "old a" and second.read_text() == "old b"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.md"]
 

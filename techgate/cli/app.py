@@ -56,9 +56,9 @@ class TechgateGroup(click.Group):
         except click.ClickException as error:
             error.show()
             return ExitCode.INVALID
-        except click.Abort:
-            click.echo("techgate: aborted", err=True)
-            return ExitCode.UNEXPECTED
+        except click.Abort:  # Ctrl-C (click turns KeyboardInterrupt into Abort)
+            click.echo("techgate: interrupted; nothing was left half-written", err=True)
+            return ExitCode.INTERRUPTED
         except InvalidInputError as error:
             from techgate.cli.output import printable
 

@@ -16,6 +16,7 @@ from techgate.engine.aggregate import median_of, spread_of
 from techgate.engine.decide import combine
 from techgate.engine.numbers import points
 from techgate.engine.scoring import Raw, agreement_loss
+from techgate.engine.table import pack_table
 from techgate.model.criteria import (
     Aggregation,
     CriteriaPack,
@@ -64,7 +65,7 @@ def _state(
 ) -> _State:
     pairs = list(zip(pack.gates, gates, strict=True))
     dependent: dict[str, list[tuple[_FloorGate, GateResult]]] = {key: [] for key in raw.fraction}
-    for index, keys in _floor_gates(pack):
+    for index, keys in pack_table(pack).floor_gates:
         gate, result = pairs[index]
         if result.status is GateStatus.NOT_APPLICABLE:
             continue  # applicability comes from traits and categories, not from levels
@@ -85,28 +86,6 @@ def _state(
     for key in {key for _, keys in failed for key in keys}:
         fixed_rank[key] = max((rank for rank, keys in failed if key not in keys), default=0)
     return _State(pack, raw, gates, caps, decision, dependent, fixed_rank)
-
-
-# Which indicators each floor gate depends on is the pack's business alone:
-# worked out once per pack content (keyed by its hash), not per evaluation.
-_FLOOR_GATES: dict[str, tuple[tuple[int, tuple[str, ...]], ...]] = {}
-
-
-def _floor_gates(pack: CriteriaPack) -> tuple[tuple[int, tuple[str, ...]], ...]:
-    """(gate index, indicator ids whose level it reads) for every floor gate."""
-    found = _FLOOR_GATES.get(pack.sha256)
-    if found is None:
-        rows: list[tuple[int, tuple[str, ...]]] = []
-        for index, gate in enumerate(pack.gates):
-            if isinstance(gate, MinIndicatorScoreGate):
-                rows.append((index, (gate.indicator,)))
-            elif isinstance(gate, MinCriterionScoreGate):
-                criterion = next(c for c in pack.criteria if c.id == gate.criterion)
-                rows.append((index, tuple(i.id for i in criterion.indicators)))
-        if len(_FLOOR_GATES) >= 64:
-            _FLOOR_GATES.clear()
-        found = _FLOOR_GATES[pack.sha256] = tuple(rows)
-    return found
 
 
 def _band(score: float, go: float, conditional: float) -> int:

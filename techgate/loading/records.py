@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 from techgate.errors import InputProblem, InvalidInputError, single_problem
 from techgate.loading.validation import validate_document
-from techgate.loading.yaml_source import MAX_FILE_BYTES, Document, read_limited
+from techgate.loading.yaml_source import MAX_FILE_BYTES, Document, decode_utf8, read_limited
 from techgate.model.evaluation import Evaluation
 
 # A record holds every assessor's every answer: a thousand assessors of the
@@ -32,14 +32,7 @@ def read_evaluation(path: Path) -> Evaluation:
     """A record written by 'techgate evaluate'."""
     name = str(path)
     raw = read_limited(path, name, MAX_RECORD_BYTES)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        raise InvalidInputError(
-            [InputProblem(name, line, column, "", "not UTF-8 text", "save the record as UTF-8")]
-        ) from None
+    text = decode_utf8(raw, name)
     try:
         data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique)
     except json.JSONDecodeError as error:

@@ -189,15 +189,14 @@ def _too_large(name: str, found: str, limit: int = MAX_FILE_BYTES) -> InvalidInp
     )
 
 
-def parse_yaml_bytes(raw: bytes, name: str, *, allow_tabs: bool = False) -> Document:
-    """Parse YAML bytes (UTF-8) into a Document."""
-    if len(raw) > MAX_FILE_BYTES:
-        raise _too_large(name, f"text is {len(raw):,} bytes")
+def decode_utf8(raw: bytes, name: str) -> str:
+    """The text of a file, or an InvalidInputError at the first byte that is not UTF-8."""
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
         raise InvalidInputError(
             [
                 InputProblem(
@@ -206,15 +205,18 @@ def parse_yaml_bytes(raw: bytes, name: str, *, allow_tabs: bool = False) -> Docu
                     column,
                     "",
                     f"byte 0x{raw[error.start]:02x} is not UTF-8"
-                    + (
-                        " (the file starts with a UTF-16 byte order mark)"
-                        if raw.startswith((b"\xff\xfe", b"\xfe\xff"))
-                        else ""
-                    ),
+                    + (" (the file starts with a UTF-16 byte order mark)" if utf16 else ""),
                     "save the file as UTF-8",
                 )
             ]
-        ) from error
+        ) from None
+
+
+def parse_yaml_bytes(raw: bytes, name: str, *, allow_tabs: bool = False) -> Document:
+    """Parse YAML bytes (UTF-8) into a Document."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_large(name, f"text is {len(raw):,} bytes")
+    text = decode_utf8(raw, name)
     return parse_yaml_text(text, name, allow_tabs=allow_tabs)
 
 

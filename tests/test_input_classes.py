@@ -108,3 +108,29 @@ def test_a_foreign_file_that_is_not_yaml_is_located_but_not_quoted(tmp_path: Pat
     assert result.exit_code == 2
     assert f"{foreign}:" in result.stderr
     assert "secret-value" not in result.stderr and "$6$salt" not in result.stderr
+
+
+# 9. An honest large pack is shown; only a real excess is refused, and not as an alias bomb.
+
+
+def test_a_large_honest_pack_is_shown_and_an_excess_is_not_called_a_bomb(tmp_path: Path) -> None:
+    import copy
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    data = yaml.load((ROOT / "criteria" / "contact-centre.yaml").read_text(encoding="utf-8"))
+    criterion = data["criteria"][0]
+    template = criterion["indicators"][0]
+    criterion["indicators"] = [dict(copy.deepcopy(template), id=f"i{n}") for n in range(600)]
+    data["criteria"], data["gates"] = [criterion], []
+    pack = tmp_path / "large.yaml"
+    with pack.open("w", encoding="utf-8") as handle:
+        yaml.dump(data, handle)
+    result = CliRunner().invoke(cli, ["criteria", "show", str(pack)])
+    assert result.exit_code == 0, result.stderr
+    excess = tmp_path / "excess.yaml"
+    excess.write_text("id: x\ncriteria: [" + "1, " * 60_000 + "1]\n")
+    result = CliRunner().invoke(cli, ["criteria", "show", str(excess)])
+    assert result.exit_code == 2
+    assert "more than 50,000 values" in result.stderr and "alias bomb" not in result.stderr

@@ -1,0 +1,90 @@
+"""Proposal text that is hostile to the page, the Markdown viewer, the terminal or the record.
+
+Issue 7: class 8 (an unbroken 9,999-character word), class 13 (GitHub
+autolinks and mentions in Markdown), class 14 (terminal control sequences in
+the text view) and part of class 20 (NEL, LS and PS survive the JSON record).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from conftest import ROOT, baseline
+from rich.console import Console
+from ruamel.yaml import YAML
+
+import techgate
+from techgate.cli import cli
+from techgate.model import CriteriaPack, Evaluation
+from techgate.render.safe_text import printable
+from techgate.render.text import render_text, text_view
+
+EXAMPLE = ROOT / "examples" / "callback-queue.yaml"
+
+
+def run(*args: str) -> Any:
+    result = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in result.output + result.stderr
+    return result
+
+
+# --- Class 14: control sequences are shown in the text view, never obeyed -------------
+
+CONTROLS = "\x1b]0;pwned\x07\x1b[2J\x9b31m\x85\r\x08\u202eevil\u202c\u2066x\u2069\u2028"
+RAW = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _controlled(pack: CriteriaPack) -> Evaluation:
+    data = baseline()
+    data["title"] = f"Title {CONTROLS}"
+    data["vendor"] = f"Vendor {CONTROLS}"
+    data["owner"] = f"Owner {CONTROLS}"
+    data["assessments"][0]["assessor"] = f"Assessor {CONTROLS}"
+    data["motive"]["objectives"][0]["text"] = f"Objective {CONTROLS}"
+    data["segments"][0]["name"] = f"Segment {CONTROLS}"
+    return techgate.evaluate(techgate.load_proposal(data), pack)
+
+
+def test_printable_shows_every_control_and_bidi_override() -> None:
+    assert printable(CONTROLS) == (
+        "\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\x85\\r\\x08\\u202eevil\\u202c\\u2066x\\u2069\\u2028"
+    )
+    assert printable("tab\tand\nnewline, é, 中文") == "tab\tand\nnewline, é, 中文"
+
+
+def test_the_text_view_shows_controls_as_escapes(contact_centre: CriteriaPack) -> None:
+    record = _controlled(contact_centre)
+    plain = render_text(record, width=200)
+    buffer = io.StringIO()
+    # As the CLI prints it: a colour terminal that reads markup in plain strings.
+    Console(file=buffer, width=200, force_terminal=True, color_system="truecolor").print(
+        text_view(record)
+    )
+    coloured = re.sub(r"\x1b\[[0-9;]*m", "", buffer.getvalue())  # rich's own colours
+    for output in (plain, coloured):
+        assert not RAW.search(output), repr(RAW.search(output))
+        for field in ("Title", "Vendor", "Owner"):
+            assert f"{field} \\x1b]0;pwned\\x07\\x1b[2J\\x9b31m" in output
+        assert "\\u202eevil\\u202c" in output
+
+
+def test_evaluate_prints_no_control_sequence(tmp_path: Path) -> None:
+    yaml = YAML()
+    data = yaml.load(EXAMPLE.read_text(encoding="utf-8"))
+    data["title"] = f"Queue {CONTROLS}"
+    data["vendor"] = f"Vendor {CONTROLS}"
+    source = tmp_path / "in.yaml"
+    with source.open("w", encoding="utf-8") as handle:
+        yaml.dump(data, handle)
+    result = run("evaluate", str(source), "-o", str(tmp_path / "out.txt"))
+    shown = run("evaluate", str(source))
+    for output in (shown.stdout, (tmp_path / "out.txt").read_text(encoding="utf-8")):
+        assert not RAW.search(output), repr(RAW.search(output))
+        assert "\\x1b]0;pwned\\x07\\x1b[2J" in output
+    assert result.exit_code == shown.exit_code == 0

@@ -7,11 +7,13 @@ the text view) and part of class 20 (NEL, LS and PS survive the JSON record).
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from pathlib import Path
 from typing import Any
 
+import cmarkgfm
 from click.testing import CliRunner
 from conftest import ROOT, baseline
 from rich.console import Console
@@ -20,6 +22,7 @@ from ruamel.yaml import YAML
 import techgate
 from techgate.cli import cli
 from techgate.model import CriteriaPack, Evaluation
+from techgate.render.environment import WORD_JOINER, escape_markdown
 from techgate.render.safe_text import printable
 from techgate.render.text import render_text, text_view
 
@@ -30,6 +33,58 @@ def run(*args: str) -> Any:
     result = CliRunner().invoke(cli, list(args))
     assert "Traceback" not in result.output + result.stderr
     return result
+
+
+# --- Class 13: no live links or mentions from proposal text in Markdown -----------------
+
+LINKS = (
+    "See http://evil.example/x, https://evil.example, ftp://f.example, _www.evil.example_, "
+    "WWW.EVIL.EXAMPLE, <https://evil.example>, mail a.b+c@evil.example or "
+    "mailto:x@evil.example, ping @team and @org/team, see #12"
+)
+# GitHub's mention and issue-reference patterns, found in the rendered text.
+MENTION = re.compile(r"(?<![\w`])@[A-Za-z0-9]")
+ISSUE = re.compile(r"(?<![\w&])#\d")
+
+
+def _gfm_links(markdown: str) -> tuple[list[str], str]:
+    """The links GitHub-flavoured Markdown makes, and the text it shows."""
+    rendered = cmarkgfm.github_flavored_markdown_to_html(markdown)
+    links = re.findall(r"<a [^>]*>", rendered)
+    text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    return links, text
+
+
+def test_escaped_text_makes_no_link_or_mention_and_reads_the_same() -> None:
+    escaped = escape_markdown(LINKS)
+    links, text = _gfm_links(escaped)
+    assert links == []
+    assert not MENTION.search(text) and not ISSUE.search(text)
+    assert text.strip().replace(WORD_JOINER, "") == LINKS
+
+
+def _linky_proposal(tmp_path: Path) -> Path:
+    yaml = YAML()
+    data = yaml.load(EXAMPLE.read_text(encoding="utf-8"))
+    data["title"] = "Callbacks, see https://evil.example and www.evil.example"
+    data["vendor"] = "QueueWise @team (sales@evil.example)"
+    data["owner"] = "Ops #12 <https://evil.example>"
+    data["motive"]["objectives"][0]["text"] = LINKS
+    source = tmp_path / "links.yaml"
+    with source.open("w", encoding="utf-8") as handle:
+        yaml.dump(data, handle)
+    return source
+
+
+def test_markdown_reports_make_no_live_links_or_mentions(tmp_path: Path) -> None:
+    source = _linky_proposal(tmp_path)
+    shown = run("evaluate", str(source), "-f", "markdown", "--md", str(tmp_path / "r.md"))
+    assert shown.exit_code == 0, shown.stderr
+    for markdown in (shown.stdout, (tmp_path / "r.md").read_text(encoding="utf-8")):
+        links, text = _gfm_links(markdown)
+        assert links == [], links
+        assert not MENTION.search(text) and not ISSUE.search(text)
+        assert "QueueWise @\u2060team" in text  # still there to read
 
 
 # --- Class 14: control sequences are shown in the text view, never obeyed -------------

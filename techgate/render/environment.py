@@ -34,13 +34,22 @@ from techgate.resources import data_dir
 
 # Characters that start emphasis, code, links or table cells wherever they stand.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# What GitHub turns into a live link or a notification in plain text, whatever
+# the escaping: 'www.' and 'scheme://' (GFM's extended autolinks), name@host
+# (email autolinks), @user and @org/team (mentions, which notify), #123 (issue
+# references). A backslash does not stop the last three, which GitHub finds
+# in the rendered text; an invisible word joiner (U+2060) after the trigger
+# does, and the text reads the same.
+_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?<=:)(?=//)|(?<=@)(?=[^\W_])|(?<=#)(?=\d)")
+WORD_JOINER = "\u2060"
 
 
 def escape_markdown(value: Any) -> str:
-    """Make any value inert in Markdown: user text must never become markup or HTML."""
+    """Make any value inert in Markdown: user text must never become markup, HTML or a link."""
     text = "" if value is None else str(value)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = _AUTOLINK.sub(WORD_JOINER, text)
     # A newline would end a table row or start a heading; fold it.
     return " ".join(text.split())
 

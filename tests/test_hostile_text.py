@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -143,3 +144,37 @@ def test_evaluate_prints_no_control_sequence(tmp_path: Path) -> None:
         assert not RAW.search(output), repr(RAW.search(output))
         assert "\\x1b]0;pwned\\x07\\x1b[2J" in output
     assert result.exit_code == shown.exit_code == 0
+
+
+# --- Class 20 (part): NEL, LS and PS come back from the record as they went in ---------
+
+
+def _separated_proposal(tmp_path: Path) -> Path:
+    # YAML escapes: \N is NEL (U+0085), \L is LS (U+2028), \P is PS (U+2029).
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for pattern, line in (
+        (r"(?m)^title: .*$", r'title: "Virtual\\Nhold\\Lwith\\Pbreaks"'),
+        (r"(?m)^vendor: .*$", r'vendor: "Queue\\LWise\\N Ltd\\P"'),
+        (r"note: Held the month-end peak in the pilot\.", r'note: "Held\\Nthe\\Lpeak\\P."'),
+    ):
+        text, count = re.subn(pattern, line, text, count=1)
+        assert count == 1, pattern
+    source = tmp_path / "separated.yaml"
+    source.write_text(text, encoding="utf-8")
+    return source
+
+
+def test_line_separators_survive_evaluate_then_report_byte_for_byte(tmp_path: Path) -> None:
+    source = _separated_proposal(tmp_path)
+    first = {name: tmp_path / f"a.{name}" for name in ("json", "pdf", "md", "html")}
+    second = {name: tmp_path / f"b.{name}" for name in first}
+    options = [part for name, path in first.items() for part in (f"--{name}", str(path))]
+    assert run("evaluate", str(source), *options).exit_code == 0
+    options = [part for name, path in second.items() for part in (f"--{name}", str(path))]
+    assert run("report", str(first["json"]), *options).exit_code == 0
+    for name in first:
+        assert first[name].read_bytes() == second[name].read_bytes(), name
+    record = first["json"].read_text(encoding="utf-8")
+    assert not re.search("[\x85\u2028\u2029]", record)
+    assert '"Virtual\\u0085hold\\u2028with\\u2029breaks"' in record
+    assert json.loads(record)["proposal"]["vendor"] == "Queue\u2028Wise\x85 Ltd\u2029"

@@ -11,19 +11,26 @@ import html
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import cmarkgfm
+import pytest
 from click.testing import CliRunner
 from conftest import ROOT, baseline
+from pypdf import PdfReader
 from rich.console import Console
 from ruamel.yaml import YAML
+from test_many_assessors import with_dissenter
+from weasyprint import HTML
 
 import techgate
 from techgate.cli import cli
 from techgate.model import CriteriaPack, Evaluation
-from techgate.render.environment import WORD_JOINER, escape_markdown
+from techgate.render.documents import DocumentFormat, render_document
+from techgate.render.environment import WORD_JOINER, escape_markdown, template_dirs
+from techgate.render.pdf import TemplateOnlyFetcher
 from techgate.render.safe_text import printable
 from techgate.render.text import render_text, text_view
 
@@ -34,6 +41,88 @@ def run(*args: str) -> Any:
     result = CliRunner().invoke(cli, list(args))
     assert "Traceback" not in result.output + result.stderr
     return result
+
+
+# --- Class 8: a 9,999-character word wraps, and stays on the page -------------------
+
+WORD = "W" * 9_999  # the widest letter, with nowhere to break
+PAGE_BOUND = 20  # an ordinary record is 7 pages; before, an assessor named WORD made 188
+
+
+def _with_long_word(pack: CriteriaPack, field: str) -> Evaluation:
+    data = baseline()
+    if field == "assessor":
+        data["assessments"][0]["assessor"] = WORD
+    else:
+        data[field] = WORD
+    return techgate.evaluate(techgate.load_proposal(data), pack)
+
+
+def _overflowing(box: Any, page_width: float) -> Iterator[str]:
+    """Boxes whose right edge passes the page's (or whose left edge is left of it)."""
+    left = box.position_x
+    right = left + box.margin_width()
+    if left < -0.5 or right > page_width + 0.5:
+        yield f"{type(box).__name__} from {left:.0f} to {right:.0f} (page {page_width:.0f})"
+    if box.style["overflow"] != "visible":
+        return  # what is inside is clipped to this box
+    for child in getattr(box, "children", ()):
+        yield from _overflowing(child, page_width)
+
+
+@pytest.mark.parametrize("field", ["title", "vendor", "assessor"])
+def test_a_long_word_wraps_within_the_page_in_a_bounded_number_of_pages(
+    contact_centre: CriteriaPack, field: str
+) -> None:
+    record = _with_long_word(contact_centre, field)
+    markup = render_document(record, DocumentFormat.HTML).decode("utf-8")
+    folders = template_dirs(None)
+    document = HTML(
+        string=markup,
+        base_url=folders[0].resolve().as_uri() + "/",
+        url_fetcher=TemplateOnlyFetcher(folders),
+    ).render()
+    assert len(document.pages) <= PAGE_BOUND
+    for number, page in enumerate(document.pages, start=1):
+        # The page box itself (WeasyPrint's layout tree; no public equivalent).
+        outside = list(_overflowing(page._page_box, page.width))
+        assert not outside, f"page {number}: {outside[:3]}"
+
+
+def test_a_long_title_is_cut_in_the_running_header_and_whole_in_the_heading(
+    contact_centre: CriteriaPack,
+) -> None:
+    record = _with_long_word(contact_centre, "title")
+    pdf = PdfReader(io.BytesIO(render_document(record, DocumentFormat.PDF)))
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert text.count("W") >= len(WORD)  # nothing of the title is lost
+    assert len(pdf.pages) <= PAGE_BOUND
+
+
+def test_every_long_field_at_once_through_the_cli(tmp_path: Path) -> None:
+    yaml = YAML()
+    data = yaml.load(EXAMPLE.read_text(encoding="utf-8"))
+    data["title"], data["vendor"], data["owner"] = "T" * 9_999, "V" * 9_999, "O" * 9_999
+    data["assessments"][0]["assessor"] = "A" * 9_999
+    source = tmp_path / "long.yaml"
+    with source.open("w", encoding="utf-8") as handle:
+        yaml.dump(data, handle)
+    result = run("evaluate", str(source), "--pdf", str(tmp_path / "long.pdf"))
+    assert result.exit_code == 0, result.stderr
+    assert len(PdfReader(tmp_path / "long.pdf").pages) <= PAGE_BOUND + 10
+
+
+def test_a_long_assessor_name_in_a_panel_is_shortened_where_it_repeats(
+    contact_centre: CriteriaPack,
+) -> None:
+    # Twelve assessors: summaries name the one far from the median beside each indicator.
+    record = techgate.evaluate(
+        techgate.load_proposal(with_dissenter(11, name=WORD)), contact_centre
+    )
+    markup = render_document(record, DocumentFormat.HTML).decode("utf-8")
+    assert WORD not in markup and "W" * 79 + "…" in markup
+    pdf = PdfReader(io.BytesIO(render_document(record, DocumentFormat.PDF)))
+    assert len(pdf.pages) <= PAGE_BOUND
 
 
 # --- Class 13: no live links or mentions from proposal text in Markdown -----------------

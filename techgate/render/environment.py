@@ -29,6 +29,7 @@ from markupsafe import Markup
 from techgate.model.evaluation import Evaluation, GateResult, IndicatorResult, Reason
 from techgate.render.formats import Paper
 from techgate.render.panel import PanelView, panel_view
+from techgate.render.safe_text import short_name
 from techgate.render.sandbox import BoundedSandbox, ConfinedLoader, render_bounded
 from techgate.resources import data_dir
 
@@ -155,6 +156,7 @@ def _add_filters(environment: Environment) -> Environment:
     environment.filters["pct"] = lambda value: "—" if value is None else f"{float(value):.0%}"
     environment.filters["num"] = _number
     environment.filters["money"] = money
+    environment.filters["short_name"] = short_name
     return environment
 
 

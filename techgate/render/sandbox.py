@@ -9,9 +9,10 @@ that calls itself twice). Here they also get:
   every symbolic link, of at most MAX_TEMPLATE_BYTES, as UTF-8;
 - limits while they run: no range() longer than MAX_RANGE, no string or list
   longer than MAX_CHARS, no integer wider than MAX_INT_BITS, no format width
-  beyond MAX_CHARS, at most MAX_STEPS loop iterations and calls, output of at
-  most MAX_CHARS, and a wall-clock budget of RENDER_SECONDS checked at every
-  step and every piece of output;
+  beyond MAX_CHARS, at most MAX_MADE characters and items made in all, at most
+  MAX_STEPS loop iterations, calls and filter uses, output of at most
+  MAX_CHARS, and a wall-clock budget of RENDER_SECONDS checked at every step
+  and every piece of output;
 - every failure (a limit, a syntax or runtime error, endless recursion)
   reported as invalid input naming the template file and line.
 
@@ -71,8 +72,11 @@ RENDER_SECONDS = 10.0
 """Wall-clock time one template may take to render (the built-in ones take well under 0.1 s)."""
 MAX_CHARS = 16_000_000
 """Longest output, string or list a template may make (built-in reports are under 200,000)."""
+MAX_MADE = 128_000_000
+"""Characters and items a template may make in all: many large values kept at once
+(a list of 10,000 strings of 16 million characters) would fill the memory."""
 MAX_STEPS = 1_000_000
-"""Loop iterations plus calls (macros, methods, globals) in one render."""
+"""Loop iterations, calls (macros, methods, globals) and filter uses in one render."""
 MAX_RANGE = 10_000
 """Longest range() a template may ask for."""
 MAX_INT_BITS = 100_000
@@ -94,16 +98,25 @@ class TemplateLimitError(TemplateRuntimeError):
 class _Budget:
     deadline: float
     steps: int = field(default=0)
+    made: int = field(default=0)
 
     def step(self) -> None:
         self.steps += 1
         if self.steps > MAX_STEPS:
             raise TemplateLimitError(
-                f"more than {MAX_STEPS:,} loop iterations and calls; "
+                f"more than {MAX_STEPS:,} loop iterations, calls and filters; "
                 "the template runs too long (endless or nested loops?)"
             )
         if time.monotonic() > self.deadline:
             raise TemplateLimitError(f"rendering took longer than {RENDER_SECONDS:g} seconds")
+
+    def make(self, length: int) -> None:
+        self.made += length
+        if self.made > MAX_MADE:
+            raise TemplateLimitError(
+                f"more than {MAX_MADE:,} characters and items made in all; "
+                "the template would fill the memory"
+            )
 
 
 _BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar(
@@ -128,6 +141,9 @@ def _sized(value: Any) -> Any:
     """The value, if it is within the limits on strings, lists and integers."""
     if isinstance(value, str | bytes | list | tuple | dict | set | frozenset):
         _check_length(len(value), f"a {type(value).__name__}")
+        budget = _BUDGET.get()
+        if budget is not None:
+            budget.make(len(value))
     elif isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
         raise TemplateLimitError(f"an integer wider than {MAX_INT_BITS:,} bits")
     return value
@@ -304,6 +320,7 @@ def _size_checked(function: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(function)
     def checked(*args: Any, **kwargs: Any) -> Any:
+        _step()
         return _sized(function(*args, **kwargs))
 
     return checked

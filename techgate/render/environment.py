@@ -3,7 +3,9 @@
 Built-in templates come from techgate's template folder. An organisation's
 own folder (--templates) is searched first, and its templates then run in
 Jinja's immutable sandbox: they can read the record, not change or reach
-anything else. Whatever is missing there falls back to the built-in files.
+anything else, within limits of time and size, reading only regular files
+inside that folder (techgate.render.sandbox). Whatever is missing there
+falls back to the built-in files.
 """
 
 from __future__ import annotations
@@ -22,23 +24,33 @@ from jinja2 import (
     StrictUndefined,
     select_autoescape,
 )
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from techgate.model.evaluation import Evaluation, GateResult, IndicatorResult, Reason
 from techgate.render.formats import Paper
 from techgate.render.panel import PanelView, panel_view
+from techgate.render.safe_text import short_name
+from techgate.render.sandbox import BoundedSandbox, ConfinedLoader, render_bounded
 from techgate.resources import data_dir
 
 # Characters that start emphasis, code, links or table cells wherever they stand.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# What GitHub turns into a live link or a notification in plain text, whatever
+# the escaping: 'www.' and 'scheme://' (GFM's extended autolinks), name@host
+# (email autolinks), @user and @org/team (mentions, which notify), #123 (issue
+# references). A backslash does not stop the last three, which GitHub finds
+# in the rendered text; an invisible word joiner (U+2060) after the trigger
+# does, and the text reads the same.
+_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?<=:)(?=//)|(?<=@)(?=[^\W_])|(?<=#)(?=\d)")
+WORD_JOINER = "\u2060"
 
 
 def escape_markdown(value: Any) -> str:
-    """Make any value inert in Markdown: user text must never become markup or HTML."""
+    """Make any value inert in Markdown: user text must never become markup, HTML or a link."""
     text = "" if value is None else str(value)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = _AUTOLINK.sub(WORD_JOINER, text)
     # A newline would end a table row or start a heading; fold it.
     return " ".join(text.split())
 
@@ -124,7 +136,8 @@ def template_dirs(user_templates: Path | None) -> tuple[Path, ...]:
 
 
 def _loader(user_templates: Path | None) -> BaseLoader:
-    return ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(user_templates)])
+    builtin = FileSystemLoader(str(data_dir("templates")))
+    return ChoiceLoader([ConfinedLoader(user_templates), builtin]) if user_templates else builtin
 
 
 def _number(value: Any) -> str:
@@ -143,6 +156,7 @@ def _add_filters(environment: Environment) -> Environment:
     environment.filters["pct"] = lambda value: "—" if value is None else f"{float(value):.0%}"
     environment.filters["num"] = _number
     environment.filters["money"] = money
+    environment.filters["short_name"] = short_name
     return environment
 
 
@@ -152,7 +166,7 @@ def _add_filters(environment: Environment) -> Environment:
 @cache
 def html_environment(user_templates: Path | None = None) -> Environment:
     """Jinja for HTML: autoescaping everywhere, including templates made from strings."""
-    kind = ImmutableSandboxedEnvironment if user_templates else Environment
+    kind = BoundedSandbox if user_templates else Environment
     return _add_filters(
         kind(
             loader=_loader(user_templates),
@@ -167,7 +181,7 @@ def html_environment(user_templates: Path | None = None) -> Environment:
 @cache
 def markdown_environment(user_templates: Path | None = None) -> Environment:
     """Jinja for Markdown: every expression's output is escaped for Markdown."""
-    kind = ImmutableSandboxedEnvironment if user_templates else Environment
+    kind = BoundedSandbox if user_templates else Environment
     return _add_filters(
         kind(
             loader=_loader(user_templates),
@@ -182,13 +196,19 @@ def markdown_environment(user_templates: Path | None = None) -> Environment:
     )
 
 
+def _render(environment: Environment, name: str, ctx: ReportContext, user: Path | None) -> str:
+    if user is None:
+        return environment.get_template(name).render(ctx=ctx)
+    return render_bounded(environment, name, template_dirs(user), ctx=ctx)
+
+
 def render_markdown(evaluation: Evaluation, user_templates: Path | None = None) -> str:
-    template = markdown_environment(user_templates).get_template("report.md.j2")
-    return template.render(ctx=report_context(evaluation))
+    environment = markdown_environment(user_templates)
+    return _render(environment, "report.md.j2", report_context(evaluation), user_templates)
 
 
 def render_html(
     evaluation: Evaluation, paper: Paper = "a4", user_templates: Path | None = None
 ) -> str:
-    template = html_environment(user_templates).get_template("report.html.j2")
-    return template.render(ctx=report_context(evaluation, paper, charts=True))
+    context = report_context(evaluation, paper, charts=True)
+    return _render(html_environment(user_templates), "report.html.j2", context, user_templates)

@@ -26,6 +26,7 @@ from techgate.model.evaluation import (
     Evaluation,
     IndicatorResult,
 )
+from techgate.render.safe_text import short_name
 
 INLINE_ASSESSORS = 5
 """Up to this many assessors, reports list every answer beside its indicator (a handful;
@@ -110,7 +111,9 @@ class AnswerSummary:
         """The far answers, up to NAMED_OUTLIERS by name and level, the rest counted."""
         if not self.far:
             return "none"
-        named = "; ".join(f"{a.assessor} gave {a.level}" for a in self.far[:NAMED_OUTLIERS])
+        named = "; ".join(
+            f"{short_name(a.assessor)} gave {a.level}" for a in self.far[:NAMED_OUTLIERS]
+        )
         more = len(self.far) - NAMED_OUTLIERS
         return named + (f"; and {more:,} more" if more > 0 else "")
 

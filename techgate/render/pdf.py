@@ -16,7 +16,8 @@ PDF_VARIANT = "pdf/ua-1"
 class TemplateOnlyFetcher(URLFetcher):  # type: ignore[misc]
     """Fetches local files inside the template folders, and nothing else.
 
-    http(s), data:, other schemes, and file:// anywhere else are refused, for
+    http(s), data:, other schemes, file:// anywhere else, and anything there
+    that is not a regular file (a pipe would never answer) are refused, for
     documents, stylesheets, images and attachments alike. Refusals are kept
     in 'refused' so that callers (and tests) can see what was asked for.
     """
@@ -28,7 +29,11 @@ class TemplateOnlyFetcher(URLFetcher):  # type: ignore[misc]
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         path = _local_path(url)
-        if path is None or not any(path.is_relative_to(d) for d in self.allowed):
+        if (
+            path is None
+            or not any(path.is_relative_to(d) for d in self.allowed)
+            or not path.is_file()
+        ):
             self.refused.append(url)
             raise URLFetchingError(f"techgate fetches only its template files; refused {url}")
         return super().fetch(url, headers)

@@ -1,13 +1,21 @@
-"""The terminal view a steering meeting projects: decision first, then why."""
+"""The terminal view a steering meeting projects: decision first, then why.
+
+Every piece of text goes through Text and _table below, which show control
+characters as escapes (techgate.render.safe_text): a title or a note must
+not be able to drive the terminal that shows it.
+"""
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from rich.console import Console, Group, RenderableType
+from rich.markup import escape as escape_markup
 from rich.panel import Panel
+from rich.style import Style
 from rich.table import Table
-from rich.text import Text
+from rich.text import Text as RichText
 
 from techgate.model.evaluation import (
     AssessorScore,
@@ -19,6 +27,7 @@ from techgate.model.evaluation import (
     IndicatorStatus,
 )
 from techgate.render.panel import PanelView, panel_view
+from techgate.render.safe_text import printable
 
 # Colour is never the only signal: the decision is always spelt out too.
 DECISION_STYLE = {
@@ -33,6 +42,23 @@ CAP_WORDS = {
     "min_coverage": "coverage below the minimum for a go",
     "evidence_required": "scores without the evidence the pack requires",
 }
+
+
+class Text(RichText):
+    """rich's Text, its content shown and never obeyed: control characters become escapes."""
+
+    def __init__(self, text: str = "", *args: Any, **kwargs: Any) -> None:
+        super().__init__(printable(text), *args, **kwargs)
+
+    def append(self, text: str | RichText, style: str | Style | None = None) -> RichText:
+        return super().append(printable(text) if isinstance(text, str) else text, style)
+
+
+class _Table(Table):
+    """A table whose plain-string cells are shown as text too, never read as markup."""
+
+    def add_row(self, *cells: RenderableType | None, **kwargs: Any) -> None:
+        super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
 
 
 def text_view(evaluation: Evaluation) -> RenderableType:
@@ -119,7 +145,12 @@ def render_text(evaluation: Evaluation, *, width: int = 100) -> str:
 
 
 def _table(title: str, columns: tuple[str, ...]) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold", expand=False)
+    table = _Table(
+        title=escape_markup(printable(title)),
+        title_justify="left",
+        title_style="bold",
+        expand=False,
+    )
     for column in columns:
         table.add_column(column, overflow="fold")
     return table

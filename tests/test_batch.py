@@ -239,3 +239,17 @@ def test_a_pack_named_by_criteria_is_never_overwritten(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert pack.read_bytes() == before
+
+
+def test_a_broken_user_template_is_invalid_input_not_a_bug(tmp_path: Path) -> None:
+    (first,) = copies(tmp_path / "in", 1)
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    (templates / "report.md.j2").write_text("# Report\n{{ 1 / 0 }}\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["batch", first, "-d", str(out), "--formats", "md", "--templates", str(templates)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "report.md.j2:2" in result.stderr
+    assert list(out.iterdir()) == []

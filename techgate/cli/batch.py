@@ -74,6 +74,7 @@ class _Rendered:
 
     files: tuple[tuple[str, bytes], ...] = ()
     problem: str = ""
+    invalid: bool = False  # the problem is in an input (a user template), not a bug
 
 
 class _Stopped(BaseException):
@@ -141,11 +142,13 @@ def evaluate_one(path: str, job: Job) -> _Evaluated:
 def render_one(record: Evaluation, job: Job) -> _Rendered:
     """Render one record's documents to bytes; never raises."""
     from techgate.cli.output import document_paths, render_documents
-    from techgate.errors import TechgateError
+    from techgate.errors import InvalidInputError, TechgateError
 
     try:
         paths = document_paths(record, job.documents)
         files = render_documents(record, job.documents, paths)
+    except InvalidInputError as error:
+        return _Rendered(problem="; ".join(map(str, error.problems)), invalid=True)
     except TechgateError as error:
         return _Rendered(problem=str(error))
     except Exception as error:
@@ -326,7 +329,8 @@ def _write(results: list[ItemResult], index: int, item: _Rendered, inputs: list[
     result = results[index]
     if item.problem:
         problem = f"{result.path}: {item.problem}"
-        results[index] = replace(result, status="error", problems=(problem,))
+        status = "invalid" if item.invalid else "error"
+        results[index] = replace(result, status=status, problems=(problem,))
         return
     files = [(Path(path), data) for path, data in item.files]
     try:

@@ -398,19 +398,11 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     write_files([(path, content.encode("utf-8") if isinstance(content, str) else content)])
 
 
-# C0 and C1 control characters (ESC, BEL, CSI, line breaks ...) except tab,
-# the line and paragraph separators, and the invisible characters that
-# reorder or hide text on screen (bidi marks and overrides, zero-width space,
-# BOM).
-_CONTROLS = re.compile(
-    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029"
-    "\u202a-\u202e\u2066-\u2069\ufeff]"
-)
-
-
 def printable(text: str) -> str:
-    """Text safe to print on a terminal: control characters shown as escapes, not obeyed."""
-    return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    """One line safe to print on a terminal: control characters shown as escapes."""
+    from techgate.render.safe_text import printable_line
+
+    return printable_line(text)
 
 
 def document_paths(evaluation: Evaluation, request: DocumentRequest) -> dict[str, Path]:

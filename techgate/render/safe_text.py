@@ -19,8 +19,12 @@ from __future__ import annotations
 import re
 
 _CONTROLS = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029"
+    "\u202a-\u202e\u2066-\u2069\ufeff]"
 )
+# One line of the CLI's own (a problem, a summary): line breaks escaped too,
+# so that text from an input cannot start a line that looks like techgate's.
+_LINE_CONTROLS = re.compile(f"[\n{_CONTROLS.pattern[1:-1]}]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -30,6 +34,11 @@ def _escape(match: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """The text with every control character shown as an escape; the same text if it has none."""
     return _CONTROLS.sub(_escape, text)
+
+
+def printable_line(text: str) -> str:
+    """Like printable, and newlines escaped too: the text stays one line."""
+    return _LINE_CONTROLS.sub(_escape, text)
 
 
 NAME_CHARS = 80

@@ -70,8 +70,10 @@ def load_proposal(path_or_mapping: str | Path | Mapping[str, Any]) -> Proposal:
     return read_proposal(path_or_mapping)[0]
 
 
-def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
-    """The decision record for the proposal, judged by the pack."""
+def evaluate(proposal: Proposal, pack: CriteriaPack | str | Path) -> Evaluation:
+    """The decision record for the proposal, judged by the pack (or a pack's id or path)."""
     from techgate.engine import evaluate as run
 
+    if isinstance(pack, str | Path):
+        pack = load_criteria(pack)
     return run(proposal, pack)

@@ -305,3 +305,13 @@ def test_an_output_folder_named_with_a_slash_is_made_never_written_as_a_file(
     assert refused.exit_code == 2
     assert f"{blocker}/: (document): is not a folder" in refused.stderr
     assert blocker.read_text() == "keep me"
+
+
+def test_the_api_takes_a_pack_by_id_or_path() -> None:
+    import techgate
+
+    proposal = techgate.load_proposal(EXAMPLES / "callback-queue.yaml")
+    by_object = techgate.evaluate(proposal, techgate.load_criteria("contact-centre"))
+    by_id = techgate.evaluate(proposal, "contact-centre")
+    by_path = techgate.evaluate(proposal, EXAMPLES.parent / "criteria" / "contact-centre.yaml")
+    assert by_object.model_dump_json() == by_id.model_dump_json() == by_path.model_dump_json()

@@ -423,3 +423,9 @@ def test_control_characters_in_a_problem_are_shown_not_obeyed(tmp_path: Path) ->
     code, err = run("evaluate", str(source))
     assert code == 2
     assert "\x1b" not in err and "\x07" not in err
+
+
+def test_a_dash_means_standard_output(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["evaluate", str(EXAMPLE), "--json", "-"])
+    assert result.exit_code == 0
+    assert not Path("-").exists()

@@ -207,7 +207,8 @@ def batch(
     anything is written. Ctrl-C stops the batch within a second; what was
     finished stays, nothing is left half-written. Exit code: 2 if any input
     was invalid, else 1 if any failed to render, else the worst decision
-    (4 no-go, 3 conditional, 0 go); 130 if interrupted.
+    (4 no-go, 3 conditional, 0 go); 130 if stopped by Ctrl-C, 143 by SIGTERM,
+    129 by SIGHUP.
     """
     from techgate.cli.app import ExitCode
     from techgate.errors import single_problem

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -76,7 +77,10 @@ def evaluate(
 
         from techgate.render.text import text_view
 
-        Console(width=width, highlight=False).print(text_view(record))
+        # A terminal gives its own width; a pipe or a file gets 100 columns,
+        # the width the text view is laid out for.
+        columns = width or (None if sys.stdout.isatty() else 100)
+        Console(width=columns, highlight=False).print(text_view(record))
     elif target is None:
         click.echo(render(record, chosen), nl=False)
     for path in written:

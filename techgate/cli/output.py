@@ -59,6 +59,8 @@ def resolve_output(given: str | Path, stem: str, suffix: str) -> Path:
     text = str(given)
     if not text:
         raise single_problem("(empty path)", "an output path is empty", "name a file or a folder")
+    if text == "-":
+        text = "/dev/stdout"  # the usual spelling of standard output
     path = Path(text)
     folder = text.endswith(("/", os.sep))
     if folder and os.path.lexists(path) and not os.path.isdir(path):

@@ -141,7 +141,11 @@ def benefits_chart(benefits: BenefitsCase, width: int = 520) -> Markup:
 
     summary = "; ".join(
         f"{line.objective}: {unit}{amount(line.value)} claimed, "
-        f"{amount(line.measured_value)} measured"
+        + (
+            "not measured"
+            if line.measured_value is None
+            else f"{amount(line.measured_value)} measured"
+        )
         for line in lines
     )
     parts = _opening("benefits", width, height, "Claimed and measured benefits a year: " + summary)

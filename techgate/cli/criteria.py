@@ -46,7 +46,9 @@ def show(pack_ref: str, as_json: bool) -> int:
 
     pack = load_pack(pack_ref)
     if as_json:
-        click.echo(pack.model_dump_json(indent=2))
+        from techgate.render.json import json_text
+
+        click.echo(json_text(pack), nl=False)
         return 0
     from rich.console import Console
 

@@ -52,11 +52,22 @@ def output_option(function: F) -> F:
     )(function)
 
 
+def _a_folder(
+    context: click.Context, parameter: click.Parameter, value: Path | None
+) -> Path | None:
+    # click's file_okay=False refuses regular files only; a device or a pipe
+    # would pass and the built-in templates would be used without a word.
+    if value is not None and not value.is_dir():
+        raise click.BadParameter(f"{value} is not a folder", context, parameter)
+    return value
+
+
 def templates_option(function: F) -> F:
     return click.option(
         "--templates",
         metavar="DIR",
         type=click.Path(exists=True, file_okay=False, path_type=Path),
+        callback=_a_folder,
         default=None,
         help="Your own templates (branding). They run sandboxed; missing ones fall back to "
         "the built-in templates.",

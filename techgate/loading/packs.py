@@ -98,6 +98,14 @@ class NotAPackError(InvalidInputError):
     """A file named as a pack is not one at all; its content is not repeated."""
 
 
+class UnreadablePackError(InvalidInputError):
+    """A file named as a pack could not even be parsed.
+
+    Its problems quote its keys and names; they are shown when the file was
+    named on the command line, and summed up where another file named it.
+    """
+
+
 def _not_a_pack(path: Path, document: Document) -> NotAPackError | None:
     """Refuse a file that is not even shaped like a pack, without echoing a word of it.
 
@@ -128,9 +136,22 @@ def refer_to(
     line's problem.
     """
     file_level = all(p.line is None for p in error.problems)
-    if not (isinstance(error, NotAPackError | PackNotFoundError) or file_level):
+    if not (
+        isinstance(error, NotAPackError | PackNotFoundError | UnreadablePackError) or file_level
+    ):
         return error
     named = error.problems[0]
+    if isinstance(error, UnreadablePackError):
+        return InvalidInputError(
+            [
+                document.problem(
+                    field,
+                    f"names a file that cannot be read as a criteria pack "
+                    f"({len(error.problems)} problem(s) in it)",
+                    f"run 'techgate validate {named.file}' to see them",
+                )
+            ]
+        )
     if isinstance(error, NotAPackError):
         reason = named.message.replace("is not", "names a file that is not", 1)
     else:
@@ -149,7 +170,13 @@ def _load(path: Path, chain: tuple[Path, ...], document: Document | None = None)
         )
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise single_problem(str(path), f"'extends' chain deeper than {MAX_EXTENDS_DEPTH}")
-    document = document or read_yaml_file(path)
+    if document is None:
+        try:
+            document = read_yaml_file(path)
+        except InvalidInputError as error:
+            if all(p.line is None for p in error.problems):
+                raise  # missing, unreadable, too large: said of the file alone
+            raise UnreadablePackError(error.problems) from None
     refused = _not_a_pack(path, document)
     if refused is not None:
         raise refused

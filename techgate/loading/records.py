@@ -11,6 +11,7 @@ enough for the YAML reader to map it.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -34,7 +35,12 @@ def read_evaluation(path: Path) -> Evaluation:
     raw = read_limited(path, name, MAX_RECORD_BYTES)
     text = decode_utf8(raw, name)
     try:
-        data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique)
+        data = json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_int=_bounded_int,
+            object_pairs_hook=_unique,
+        )
     except json.JSONDecodeError as error:
         raise InvalidInputError(
             [
@@ -54,7 +60,40 @@ def read_evaluation(path: Path) -> Evaluation:
         raise single_problem(name, "nested too deeply to be a record", line=1) from None
     # Positions come from the YAML reader, which maps files up to its own limit.
     document = Document(name, data, text if len(raw) <= MAX_FILE_BYTES else None)
+    broken = _lone_surrogate(data, ())
+    if broken is not None:
+        raise InvalidInputError(
+            [document.problem(broken, "holds a lone surrogate escape (\\ud800-\\udfff)", "")]
+        )
     return validate_document(Evaluation, document)
+
+
+def _lone_surrogate(value: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    """The path of the first string holding half a surrogate pair, which no UTF-8 can carry."""
+    if isinstance(value, str):
+        return path if _SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _lone_surrogate(item, (*path, key))
+        if found is not None:
+            return found
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Records hold scores, weights and counts; no honest one has a 30-digit number.
+_INT_DIGITS = 30
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > _INT_DIGITS:
+        raise _Refused(f"a number of {len(text):,} digits is not one a record can hold")
+    return int(text)
 
 
 def _refuse_constant(value: str) -> NoReturn:

@@ -29,12 +29,14 @@ from markupsafe import Markup
 from techgate.model.evaluation import Evaluation, GateResult, IndicatorResult, Reason
 from techgate.render.formats import Paper
 from techgate.render.panel import PanelView, panel_view
-from techgate.render.safe_text import short_name
+from techgate.render.safe_text import printable, short_name
 from techgate.render.sandbox import BoundedSandbox, ConfinedLoader, render_bounded
 from techgate.resources import data_dir
 
 # Characters that start emphasis, code, links or table cells wherever they stand.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
+_BLOCK_START = re.compile(r"^([#>+=-])")
+_ORDERED_START = re.compile(r"^(\d+)([.)])(?=\s|$)")
 # What GitHub turns into a live link or a notification in plain text, whatever
 # the escaping: 'www.' and 'scheme://' (GFM's extended autolinks), name@host
 # (email autolinks), @user and @org/team (mentions, which notify), #123 (issue
@@ -47,12 +49,15 @@ WORD_JOINER = "\u2060"
 
 def escape_markdown(value: Any) -> str:
     """Make any value inert in Markdown: user text must never become markup, HTML or a link."""
-    text = "" if value is None else str(value)
+    text = "" if value is None else printable(str(value))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     text = _AUTOLINK.sub(WORD_JOINER, text)
     # A newline would end a table row or start a heading; fold it.
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    # Templates put some values at the start of a line, where '#', '>', '-',
+    # '+', '=' or '1.' would make a heading, a quote or a list.
+    return _ORDERED_START.sub(r"\1\\\2", _BLOCK_START.sub(r"\\\1", text))
 
 
 # What a policy cap means, for readers who do not know the policy's field names.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from pydantic import BaseModel
+
 from techgate.model.evaluation import Evaluation
 
 # Characters JSON may carry raw that other readers of the record take for line
@@ -12,7 +14,12 @@ from techgate.model.evaluation import Evaluation
 # controls, U+FFFE and U+FFFF in YAML). Written as \u escapes, which every JSON
 # reader turns back into the same character, so a record read back is the
 # record that was written.
-_ESCAPED = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+# The invisible controls that reorder or hide text (bidi marks and overrides,
+# zero-width space, BOM) are escaped too: JSON is read in terminals and
+# editors as well.
+_ESCAPED = re.compile(
+    "[\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]"
+)
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -20,4 +27,9 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def render_json(evaluation: Evaluation) -> str:
-    return _ESCAPED.sub(_escape, evaluation.model_dump_json(indent=2)) + "\n"
+    return json_text(evaluation)
+
+
+def json_text(model: BaseModel) -> str:
+    """Any model as techgate writes JSON: two-space indent, risky characters escaped."""
+    return _ESCAPED.sub(_escape, model.model_dump_json(indent=2)) + "\n"

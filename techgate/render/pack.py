@@ -7,17 +7,18 @@ from rich.table import Table
 from rich.text import Text
 
 from techgate.model.criteria import CriteriaPack, HumanEscalationGate
+from techgate.render.safe_text import printable as shown
 
 
 def pack_view(pack: CriteriaPack) -> RenderableType:
     header = Text()
-    header.append(f"{pack.title}", style="bold")
+    header.append(shown(pack.title), style="bold")
     header.append(f"  [{pack.id} {pack.version}]")
     if pack.lineage:
         header.append(f"  extends {' -> '.join(pack.lineage)}")
     if pack.description:
-        header.append(f"\n{pack.description}")
-    scale = ", ".join(f"{level.value} {level.label}" for level in pack.scale.levels)
+        header.append(f"\n{shown(pack.description)}")
+    scale = ", ".join(f"{level.value} {shown(level.label)}" for level in pack.scale.levels)
     header.append(f"\nScale: {scale}")
 
     total = sum(c.weight for c in pack.criteria)
@@ -26,10 +27,10 @@ def pack_view(pack: CriteriaPack) -> RenderableType:
         criteria.add_column(column, overflow="fold")
     for criterion in pack.criteria:
         criteria.add_row(
-            Text(criterion.title, style="bold"),
+            Text(shown(criterion.title), style="bold"),
             f"{criterion.weight:g}",
             f"{criterion.weight / total:.0%}",
-            Text(criterion.question),
+            Text(shown(criterion.question)),
         )
         inner = sum(i.weight for i in criterion.indicators)
         for indicator in criterion.indicators:
@@ -73,7 +74,7 @@ def pack_view(pack: CriteriaPack) -> RenderableType:
             words.append(f"applies to {gate.applies_to.describe()}")
         elif isinstance(gate, HumanEscalationGate) and not gate.categories:
             words.append("applies to customer-facing")
-        gates.add_row(Text(gate.id), gate.kind, gate.severity.value, Text(", ".join(words)))
+        gates.add_row(Text(gate.id), gate.kind, gate.severity.value, Text(shown(", ".join(words))))
 
     policy = pack.policy
     footer = Text(

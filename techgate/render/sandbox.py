@@ -51,6 +51,8 @@ from jinja2.filters import (
     do_format,
     do_indent,
     do_replace,
+    do_tojson,
+    do_wordwrap,
     sync_do_join,
     sync_do_slice,
     sync_do_sum,
@@ -224,6 +226,11 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
         _check_percent_format(left)
 
 
+# String methods whose result size no cheap check can bound beforehand
+# (translate maps a character to any string) or that lead to bytes.
+_UNBOUNDED_STR_METHODS = frozenset({"translate", "encode", "maketrans"})
+
+
 # Methods of strings whose result can be far longer than the string.
 def _check_str_method(text: str, name: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
     if name in ("center", "ljust", "rjust", "zfill") and args and isinstance(args[0], int):
@@ -303,7 +310,32 @@ def _sum(
     return sync_do_sum(environment, iterable, attribute, start)
 
 
+def _wordwrap(
+    environment: Any,
+    s: str,
+    width: int = 79,
+    break_long_words: bool = True,
+    wrapstring: str | None = None,
+    break_on_hyphens: bool = True,
+) -> str:
+    # Each break inserts the wrap string: its length times the breaks is the cost.
+    if wrapstring is not None and len(str(wrapstring)) > 16:
+        raise TemplateLimitError("wordwrap's wrapstring may be at most 16 characters")
+    if isinstance(width, int) and width < 1:
+        raise TemplateLimitError("wordwrap's width must be at least 1")
+    return do_wordwrap(environment, s, width, break_long_words, wrapstring, break_on_hyphens)
+
+
+def _tojson(eval_ctx: EvalContext, value: Any, indent: int | None = None) -> Markup:
+    # The indent is repeated on every line, in C, before any cap could look.
+    if indent is not None and (not isinstance(indent, int) or indent > 16):
+        raise TemplateLimitError("tojson's indent may be at most 16")
+    return do_tojson(eval_ctx, value, indent)
+
+
 _CHECKED_FILTERS: dict[str, Callable[..., Any]] = {
+    "wordwrap": pass_environment(_wordwrap),
+    "tojson": pass_eval_context(_tojson),
     "center": _center,
     "indent": _indent,
     "format": _format,
@@ -391,9 +423,20 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         _check_binop(operator, left, right)
         return _sized(super().call_binop(context, operator, left, right))
 
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        # The record's own serialisers (model_dump_json(indent=10**9)) and
+        # byte strings allocate in C before any cap could look: templates
+        # read fields, they do not call the model's machinery.
+        if attr.startswith("model_") or isinstance(obj, bytes | bytearray):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         _step()
         method_of = getattr(obj, "__self__", None)
+        name = getattr(obj, "__name__", "")
+        if isinstance(method_of, str) and name in _UNBOUNDED_STR_METHODS:
+            raise TemplateLimitError(f"str.{name}() is not available to templates")
         if isinstance(method_of, str):
             args = _check_str_method(method_of, getattr(obj, "__name__", ""), args)
         return _sized(super().call(context, obj, *args, **kwargs))

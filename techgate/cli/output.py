@@ -217,21 +217,25 @@ def write_files(files: Sequence[tuple[Path, bytes]], inputs: Iterable[Path] = ()
     created: list[Path] = []
     staged: list[tuple[_Target, Path]] = []
     kept: list[tuple[_Target, Path]] = []
+    unrestored: set[int] = set()  # originals that could not be put back: keep their copies
     try:
         for target, data in targets:
             if not target.through:
                 created += _make_folder(target)
                 staged.append((target, _stage(target, data)))
-        kept = [(target, _keep_original(target)) for target, _ in staged if target.existing]
+        for target, _ in staged:
+            if target.existing:
+                kept.append((target, _keep_original(target)))
         for target, data in targets:
             if target.through:
                 _write_through(target, data)
-        _commit(staged, {id(target): backup for target, backup in kept})
+        _commit(staged, {id(target): backup for target, backup in kept}, unrestored)
     except BaseException:
         for _, temporary in staged:
             temporary.unlink(missing_ok=True)
-        for _, backup in kept:
-            backup.unlink(missing_ok=True)
+        for target, backup in kept:
+            if id(target) not in unrestored:
+                backup.unlink(missing_ok=True)
         for folder in reversed(created):
             with contextlib.suppress(OSError):
                 folder.rmdir()
@@ -312,7 +316,9 @@ def _keep_original(target: _Target) -> Path:
     return backup
 
 
-def _commit(staged: list[tuple[_Target, Path]], kept: dict[int, Path]) -> None:
+def _commit(
+    staged: list[tuple[_Target, Path]], kept: dict[int, Path], unrestored: set[int]
+) -> None:
     """Rename each temporary into place; on any failure or signal, put back what was there."""
     done: list[_Target] = []
     try:
@@ -321,12 +327,19 @@ def _commit(staged: list[tuple[_Target, Path]], kept: dict[int, Path]) -> None:
             os.replace(temporary, target.real)
     except BaseException as failure:
         for target in reversed(done):
-            with contextlib.suppress(OSError):
-                backup = kept.get(id(target))
+            backup = kept.get(id(target))
+            try:
                 if backup is not None:
                     os.replace(backup, target.real)
                 else:
                     target.real.unlink(missing_ok=True)
+            except OSError:
+                # Its kept copy is all there is: out of the way of the stale
+                # temporaries' cleanup, under a name that says what it is.
+                unrestored.add(id(target))
+                if backup is not None:
+                    with contextlib.suppress(OSError):
+                        backup.rename(target.real.with_name(f"{target.real.name}.original"))
         if isinstance(failure, OSError):
             raise _os_problem(done[-1].shown, failure) from None
         raise

@@ -134,3 +134,18 @@ def test_a_large_honest_pack_is_shown_and_an_excess_is_not_called_a_bomb(tmp_pat
     result = CliRunner().invoke(cli, ["criteria", "show", str(excess)])
     assert result.exit_code == 2
     assert "more than 50,000 values" in result.stderr and "alias bomb" not in result.stderr
+
+
+def test_a_pack_with_a_typo_is_still_a_pack_and_gets_precise_problems(tmp_path: Path) -> None:
+    pack = tmp_path / "typo.yaml"
+    pack.write_text("id: p\ntitle: P\nversion: 1.0.0\ncritera: []\n")
+    example = str(ROOT / "examples" / "callback-queue.yaml")
+    result = CliRunner().invoke(cli, ["evaluate", example, "-c", str(pack)])
+    assert result.exit_code == 2
+    assert f"{pack}:4:1: critera: unknown field 'critera' (hint: did you mean" in result.stderr
+    # A mapping sharing at most one key with a pack is some other file.
+    other = tmp_path / "app.yaml"
+    other.write_text("title: App\npassword: hunter2\ntoken: sk_live\n")
+    result = CliRunner().invoke(cli, ["evaluate", example, "-c", str(other)])
+    assert result.exit_code == 2 and "is not a criteria pack" in result.stderr
+    assert "password" not in result.stderr and "hunter2" not in result.stderr

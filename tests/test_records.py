@@ -79,3 +79,11 @@ def test_a_damaged_record_is_exit_2_located(tmp_path: Path, edit: object, messag
     assert result.exit_code == 2, result.output
     assert f"{record}:" in result.stderr and message in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "o.md").exists()
+
+
+def test_a_record_nested_as_deep_as_json_allows_is_exit_2(tmp_path: Path) -> None:
+    record = tmp_path / "deep.json"
+    record.write_text('{"decision": ' + "[" * 985 + '"\\ud800"' + "]" * 985 + "}")
+    result = CliRunner().invoke(cli, ["report", str(record), "--md", str(tmp_path / "o.md")])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.stderr and not (tmp_path / "o.md").exists()

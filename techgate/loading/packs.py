@@ -98,6 +98,11 @@ class NotAPackError(InvalidInputError):
     """A file named as a pack is not one at all; its content is not repeated."""
 
 
+# Field names of packs and overlays: a mapping with none or one of them is
+# some other file, and its keys are not to be listed back as unknown fields.
+_PACK_KEYS = frozenset(CriteriaPack.model_fields) | frozenset(PackOverlay.model_fields)
+
+
 class UnreadablePackError(InvalidInputError):
     """A file named as a pack could not even be parsed.
 
@@ -114,12 +119,14 @@ def _not_a_pack(path: Path, document: Document) -> NotAPackError | None:
     either criteria or a pack it extends; anything else is refused whole.
     """
     data = document.data
-    if isinstance(data, dict) and "id" in data and ("criteria" in data or "extends" in data):
-        return None
+    if isinstance(data, dict) and (
+        "criteria" in data or "extends" in data or len(_PACK_KEYS.intersection(data)) >= 2
+    ):
+        return None  # a pack, perhaps with mistakes: validation names them precisely
     return NotAPackError(
         single_problem(
             str(path),
-            "is not a criteria pack (a mapping with 'id' and 'criteria' or 'extends')",
+            "is not a criteria pack (a mapping with 'criteria' or 'extends')",
             "name a pack file, or the id of a built-in pack",
             line=1,
         ).problems

@@ -68,20 +68,22 @@ def read_evaluation(path: Path) -> Evaluation:
     return validate_document(Evaluation, document)
 
 
-def _lone_surrogate(value: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
-    """The path of the first string holding half a surrogate pair, which no UTF-8 can carry."""
-    if isinstance(value, str):
-        return path if _SURROGATE.search(value) else None
-    if isinstance(value, dict):
-        items: Any = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return None
-    for key, item in items:
-        found = _lone_surrogate(item, (*path, key))
-        if found is not None:
-            return found
+def _lone_surrogate(data: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    """The path of the first string holding half a surrogate pair, which no UTF-8 can carry.
+
+    A walk with its own stack: a record nested as deep as the JSON parser
+    allows must not exhaust Python's recursion here.
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, path)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return where
+        elif isinstance(value, dict):
+            stack += [(item, (*where, key)) for key, item in reversed(value.items())]
+        elif isinstance(value, list):
+            stack += [(item, (*where, index)) for index, item in reversed(list(enumerate(value)))]
     return None
 
 

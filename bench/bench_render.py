@@ -216,9 +216,7 @@ def examples_section(rounds: int) -> None:
 def warm_section(pairs: int, max_pairs: int) -> None:
     from weasyprint import HTML
 
-    from techgate.engine import evaluate
-    from techgate.loading import load_for_evaluation
-    from techgate.render.documents import DocumentFormat, render_document
+    from techgate import api
     from techgate.render.environment import render_html
     from techgate.resources import data_dir
 
@@ -226,11 +224,9 @@ def warm_section(pairs: int, max_pairs: int) -> None:
 
     def whole() -> bytes:
         # New objects every run: read the file, validate, evaluate, render.
-        proposal, pack, _ = load_for_evaluation(example)
-        return render_document(evaluate(proposal, pack), DocumentFormat.PDF)
+        return api.render(api.evaluate(example), ["pdf"])[api.DocumentFormat.PDF]
 
-    proposal, pack, _ = load_for_evaluation(example)
-    html = render_html(evaluate(proposal, pack))
+    html = render_html(api.evaluate(example))
     base = data_dir("templates").as_uri() + "/"
 
     def alone() -> bytes:

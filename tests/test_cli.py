@@ -128,7 +128,7 @@ def test_unexpected_errors_exit_1_without_traceback(monkeypatch: pytest.MonkeyPa
     def explode(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(techgate.engine, "evaluate", explode)
+    monkeypatch.setattr(techgate.engine, "evaluate_checked", explode)
     code, out, err = run("evaluate", str(EXAMPLES / "callback-queue.yaml"))
     assert code == ExitCode.UNEXPECTED
     assert "unexpected error: RuntimeError: boom" in err
@@ -252,7 +252,7 @@ def test_proposal_names_its_own_pack_by_relative_path(tmp_path: Path) -> None:
     proposal.write_text(
         (EXAMPLES / "callback-queue.yaml")
         .read_text()
-        .replace("criteria: contact-centre", "criteria: packs/ours.yaml")
+        .replace("pack: contact-centre", "pack: packs/ours.yaml")
     )
     code, out, _ = run("evaluate", str(proposal), "-f", "json")
     record = json.loads(out)

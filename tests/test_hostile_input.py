@@ -114,7 +114,7 @@ def test_a_pipe_is_refused_wherever_an_input_is_named(tmp_path: Path, role: str)
     elif role == "criteria":
         proposal = tmp_path / "p.yaml"
         text = example.read_text(encoding="utf-8")
-        proposal.write_text(text.replace("criteria: contact-centre", "criteria: pipe.yaml"))
+        proposal.write_text(text.replace("pack: contact-centre", "pack: pipe.yaml"))
         args = ["evaluate", str(proposal)]
     elif role == "extends":
         pack = tmp_path / "over.yaml"

@@ -54,14 +54,12 @@ def test_a_named_pack_that_does_not_parse_is_summed_up_not_quoted(tmp_path: Path
     secret.write_text("db:\n  password: *hunter2secret\n  token: !Secret sk_live_abc\n")
     source = tmp_path / "p.yaml"
     source.write_text(
-        EXAMPLE.read_text(encoding="utf-8").replace(
-            "criteria: contact-centre", "criteria: ./app.conf"
-        ),
+        EXAMPLE.read_text(encoding="utf-8").replace("pack: contact-centre", "pack: ./app.conf"),
         encoding="utf-8",
     )
     result = CliRunner().invoke(cli, ["evaluate", str(source)])
     assert result.exit_code == 2
-    assert f"{source}:9:1: criteria: names a file that cannot be read" in result.stderr
+    assert f"{source}:9:1: pack: names a file that cannot be read" in result.stderr
     assert "hunter2" not in result.stderr and "sk_live" not in result.stderr
     # Named on the command line, the file's own problems are shown in full.
     result = CliRunner().invoke(cli, ["validate", str(secret)])

@@ -63,11 +63,11 @@ FOREIGN = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:do-not-echo:/usr/sbin\n
 @pytest.mark.parametrize(
     ("role", "reference", "expected"),
     [
-        ("criteria", "./foreign.txt", ":9:1: criteria: names a file that is not a criteria pack"),
-        ("criteria", "nope", ":9:1: criteria: 'nope': no built-in criteria pack"),
-        ("criteria", "missing.yaml", ":9:1: criteria: '"),
+        ("criteria", "./foreign.txt", ":9:1: pack: names a file that is not a criteria pack"),
+        ("criteria", "nope", ":9:1: pack: 'nope': no criteria pack has this id"),
+        ("criteria", "missing.yaml", ":9:1: pack: '"),
         ("extends", "./foreign.txt", ":4:1: extends: names a file that is not a criteria pack"),
-        ("extends", "nope", ":4:1: extends: 'nope': no built-in criteria pack"),
+        ("extends", "nope", ":4:1: extends: 'nope': no criteria pack has this id"),
     ],
 )
 def test_a_pack_that_is_not_there_or_no_pack_is_reported_where_named(
@@ -76,7 +76,7 @@ def test_a_pack_that_is_not_there_or_no_pack_is_reported_where_named(
     (tmp_path / "foreign.txt").write_text(FOREIGN)
     if role == "criteria":
         source = tmp_path / "p.yaml"
-        source.write_bytes(_edit("criteria: contact-centre", f"criteria: {reference}"))
+        source.write_bytes(_edit("pack: contact-centre", f"pack: {reference}"))
         args = ["evaluate", str(source)]
     else:
         source = tmp_path / "over.yaml"

@@ -272,9 +272,7 @@ def test_the_pack_a_proposal_names_is_an_input(tmp_path: Path) -> None:
     pack.write_bytes((ROOT / "criteria" / "contact-centre.yaml").read_bytes())
     source = tmp_path / "p.yaml"
     source.write_text(
-        EXAMPLE.read_text(encoding="utf-8").replace(
-            "criteria: contact-centre", "criteria: pack.yaml"
-        ),
+        EXAMPLE.read_text(encoding="utf-8").replace("pack: contact-centre", "pack: pack.yaml"),
         encoding="utf-8",
     )
     before = pack.read_bytes()
@@ -416,7 +414,7 @@ def test_control_characters_in_a_problem_are_shown_not_obeyed(tmp_path: Path) ->
     source = copy_example(tmp_path)
     source.write_text(
         source.read_text(encoding="utf-8").replace(
-            "criteria: contact-centre", 'criteria: "\\e]0;pwned\\a\\e[2Jzz"'
+            "pack: contact-centre", 'pack: "\\e]0;pwned\\a\\e[2Jzz"'
         ),
         encoding="utf-8",
     )

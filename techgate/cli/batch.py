@@ -23,15 +23,16 @@ import click
 
 from techgate.cli.options import (
     DocumentRequest,
-    criteria_option,
+    pack_option,
     paper_option,
     templates_option,
 )
+from techgate.vocabulary import DocumentFormat, Paper, choices
 
 if TYPE_CHECKING:
     from techgate.model.evaluation import Evaluation
 
-FORMAT_NAMES = ("pdf", "html", "md", "json")
+FORMAT_NAMES = tuple(choices(DocumentFormat))
 # Ctrl-C, a service manager's stop, the terminal closing.
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 T = TypeVar("T")
@@ -42,7 +43,8 @@ class Job:
     """What every worker needs, besides the proposal."""
 
     documents: DocumentRequest
-    criteria: str | None
+    pack: str | None
+    pack_dirs: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,14 +120,12 @@ def _die_with_parent() -> None:
 
 def evaluate_one(path: str, job: Job) -> _Evaluated:
     """Load and evaluate one proposal; never raises."""
-    from techgate.engine import evaluate
+    from techgate import api
     from techgate.errors import InvalidInputError, TechgateError
-    from techgate.loading import load_for_evaluation, recording_reads
 
     try:
-        with recording_reads() as read:
-            proposal, pack, _ = load_for_evaluation(Path(path), job.criteria)
-        record = evaluate(proposal, pack)
+        loaded = api.load(Path(path), pack=job.pack, pack_dirs=job.pack_dirs)
+        record = api.evaluate(loaded)
     except InvalidInputError as error:
         return _Evaluated(ItemResult(path, "invalid", problems=tuple(map(str, error.problems))))
     except (TechgateError, OSError) as error:
@@ -136,7 +136,7 @@ def evaluate_one(path: str, job: Job) -> _Evaluated:
     result = ItemResult(
         path, "ok", record.proposal.id, record.decision.value, record.score, record.confidence
     )
-    return _Evaluated(result, record, tuple(str(p) for p in read))
+    return _Evaluated(result, record, tuple(str(p) for p in loaded.read))
 
 
 def render_one(record: Evaluation, job: Job) -> _Rendered:
@@ -188,7 +188,7 @@ def _parse_formats(value: str) -> tuple[str, ...]:
     default=None,
     help="Worker processes (default: one per core).",
 )
-@criteria_option
+@pack_option
 @paper_option
 @templates_option
 def batch(
@@ -196,7 +196,8 @@ def batch(
     out_dir: Path,
     formats: str,
     jobs: int | None,
-    criteria: str | None,
+    pack: str | None,
+    pack_dirs: tuple[Path, ...],
     paper: str,
     templates: Path | None,
 ) -> int:
@@ -214,7 +215,13 @@ def batch(
     from techgate.errors import single_problem
 
     names = _parse_formats(formats)
-    job = Job(DocumentRequest(dict.fromkeys(names, f"{out_dir}/"), paper, templates), criteria)
+    job = Job(
+        DocumentRequest(
+            dict.fromkeys(map(DocumentFormat, names), f"{out_dir}/"), Paper(paper), templates
+        ),
+        pack,
+        pack_dirs,
+    )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -285,7 +292,7 @@ def _run(runner: _Runner, paths: list[str], job: Job, results: list[ItemResult])
 def input_templates(job: Job) -> list[Path]:
     from techgate.cli.output import input_paths
 
-    return input_paths(job.documents.templates, job.criteria)
+    return input_paths(job.documents.templates, job.pack)
 
 
 def _same_files(paths: list[str]) -> dict[int, str]:

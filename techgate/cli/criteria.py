@@ -16,12 +16,12 @@ def list_packs() -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from techgate.loading import list_builtin_packs
+    from techgate.api import list_packs
 
     table = Table(title="Built-in criteria packs", title_justify="left")
     for column in ("Id", "Title", "Version", "Criteria", "Indicators", "Gates"):
         table.add_column(column)
-    for info in list_builtin_packs():
+    for info in list_packs():
         table.add_row(
             info.id,
             info.title,
@@ -42,7 +42,7 @@ def show(pack_ref: str, as_json: bool) -> int:
 
     Packs that extend another are shown resolved, with their overrides applied.
     """
-    from techgate.loading import load_pack
+    from techgate.api import load_pack
 
     pack = load_pack(pack_ref)
     if as_json:

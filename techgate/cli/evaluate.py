@@ -9,16 +9,16 @@ import click
 
 from techgate.cli.options import (
     DocumentRequest,
-    criteria_option,
     document_options,
     format_option,
     output_option,
+    pack_option,
 )
 
 
 @click.command()
 @click.argument("proposal", type=click.Path(path_type=Path))
-@criteria_option
+@pack_option
 @format_option
 @output_option
 @click.option(
@@ -30,7 +30,8 @@ from techgate.cli.options import (
 @document_options
 def evaluate(
     proposal: Path,
-    criteria: str | None,
+    pack: str | None,
+    pack_dirs: tuple[Path, ...],
     output_format: str,
     output: str | None,
     width: int | None,
@@ -42,6 +43,7 @@ def evaluate(
     --html, --md and --json alongside. Exit code: 0 go, 3 conditional,
     4 no-go, 2 invalid input, 1 unexpected error.
     """
+    from techgate import api
     from techgate.cli.app import ExitCode
     from techgate.cli.output import (
         check_destinations,
@@ -50,22 +52,21 @@ def evaluate(
         printable,
         render_documents,
         resolve_output,
+        show_notices,
         write_files,
     )
-    from techgate.engine import evaluate as run
-    from techgate.loading import load_for_evaluation, recording_reads
     from techgate.render import OutputFormat, render
 
-    with recording_reads() as read:
-        model, pack, _ = load_for_evaluation(proposal, criteria)
-    record = run(model, pack)
+    loaded = api.load(proposal, pack=pack, pack_dirs=pack_dirs)
+    show_notices(loaded.notices)
+    record = api.evaluate(loaded)
     chosen = OutputFormat(output_format)
     paths = document_paths(record, documents)
     target = None if output is None else resolve_output(output, record.proposal.id, chosen.suffix)
     outputs = [*paths.values(), *([target] if target else [])]
     # Every file read (the proposal, its pack, the packs that pack extends)
     # and every template is an input no output may replace.
-    inputs = [*read, *input_paths(proposal, criteria, documents.templates)]
+    inputs = [*loaded.read, *input_paths(proposal, pack, documents.templates)]
     check_destinations(outputs, inputs)
     files = render_documents(record, documents, paths)
     if target is not None:

@@ -10,20 +10,42 @@ from typing import Any, TypeVar
 
 import click
 
+from techgate.vocabulary import DocumentFormat, OutputFormat, Paper, choices
+
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORMAT_CHOICES = ("text", "json", "markdown")
 
-
-def criteria_option(function: F) -> F:
+def pack_option(function: F) -> F:
+    """--pack ID|PATH (old name --criteria; -c) and --pack-dir DIR, gathered into 'pack' and
+    'pack_dirs'."""
+    with_dirs = click.option(
+        "--pack-dir",
+        "pack_dirs",
+        metavar="DIR",
+        multiple=True,
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        callback=_folders,
+        help="A folder proposals may name their pack in, besides the built-in packs and "
+        "the proposal's own folder (repeatable).",
+    )(function)
     return click.option(
+        "--pack",
         "--criteria",
         "-c",
+        "pack",
         metavar="ID|PATH",
         default=None,
-        help="Criteria pack: a built-in id (see 'techgate criteria list') or a .yaml path. "
-        "Default: the proposal's own 'criteria' field, else contact-centre.",
-    )(function)
+        help="Criteria pack: an id (see 'techgate criteria list') or a .yaml path. "
+        "Default: the proposal's own 'pack' field, else contact-centre.",
+    )(with_dirs)
+
+
+def _folders(
+    context: click.Context, parameter: click.Parameter, value: tuple[Path, ...]
+) -> tuple[Path, ...]:
+    for folder in value:
+        _a_folder(context, parameter, folder)
+    return value
 
 
 def format_option(function: F) -> F:
@@ -31,7 +53,7 @@ def format_option(function: F) -> F:
         "--format",
         "-f",
         "output_format",
-        type=click.Choice(FORMAT_CHOICES),
+        type=click.Choice(choices(OutputFormat)),
         default="text",
         show_default=True,
         help="Output format.",
@@ -77,7 +99,7 @@ def templates_option(function: F) -> F:
 def paper_option(function: F) -> F:
     return click.option(
         "--paper",
-        type=click.Choice(["a4", "letter"]),
+        type=click.Choice(choices(Paper)),
         default="a4",
         show_default=True,
         help="Paper size of the PDF.",
@@ -88,21 +110,13 @@ def paper_option(function: F) -> F:
 class DocumentRequest:
     """The report documents a command was asked to write."""
 
-    paths: dict[str, str]
-    """Format name (pdf, html, md, json) to the path as given (a trailing '/' means a folder)."""
-    paper: str
+    paths: dict[DocumentFormat, str]
+    """Document format to the path as given (a trailing '/' means a folder)."""
+    paper: Paper
     templates: Path | None
 
     def __bool__(self) -> bool:
         return bool(self.paths)
-
-
-DOCUMENT_NAMES = (
-    ("pdf", "PDF report"),
-    ("html", "HTML report"),
-    ("md", "Markdown report"),
-    ("json", "JSON decision record"),
-)
 
 
 def document_options(function: F) -> F:
@@ -110,15 +124,18 @@ def document_options(function: F) -> F:
 
     @functools.wraps(function)
     def gathered(*args: Any, paper: str, templates: Path | None, **kwargs: Any) -> Any:
-        paths = {name: kwargs.pop(f"{name}_path") for name, _ in DOCUMENT_NAMES}
+        paths = {kind: kwargs.pop(f"{kind.value}_path") for kind in DocumentFormat}
         request = DocumentRequest(
-            {n: p for n, p in paths.items() if p is not None}, paper, templates
+            {kind: path for kind, path in paths.items() if path is not None},
+            Paper(paper),
+            templates,
         )
         return function(*args, documents=request, **kwargs)
 
     # click lists options in the reverse order they are applied: --pdf first.
     decorated: Any = paper_option(templates_option(gathered))
-    for name, what in reversed(DOCUMENT_NAMES):
+    for kind in reversed(DocumentFormat):
+        name, what = kind.value, kind.description
         decorated = click.option(
             f"--{name}",
             f"{name}_path",

@@ -35,7 +35,9 @@ from techgate.errors import InvalidInputError, single_problem
 
 if TYPE_CHECKING:
     from techgate.cli.options import DocumentRequest
+    from techgate.errors import InputProblem
     from techgate.model.evaluation import Evaluation
+    from techgate.vocabulary import DocumentFormat
 
 # A temporary of ours is stale when the process that made it is gone and it
 # is older than this (the age guards against a process id reused by
@@ -420,32 +422,30 @@ def printable(text: str) -> str:
     return printable_line(text)
 
 
-def document_paths(evaluation: Evaluation, request: DocumentRequest) -> dict[str, Path]:
-    """Format name to the file each requested document goes to."""
-    from techgate.render.documents import DocumentFormat
-
+def document_paths(evaluation: Evaluation, request: DocumentRequest) -> dict[DocumentFormat, Path]:
+    """Each requested document's file."""
     return {
-        name: resolve_output(path, evaluation.proposal.id, DocumentFormat(name).suffix)
-        for name, path in request.paths.items()
+        kind: resolve_output(path, evaluation.proposal.id, kind.suffix)
+        for kind, path in request.paths.items()
     }
 
 
 def render_documents(
-    evaluation: Evaluation, request: DocumentRequest, paths: dict[str, Path]
+    evaluation: Evaluation, request: DocumentRequest, paths: dict[DocumentFormat, Path]
 ) -> list[tuple[Path, bytes]]:
-    """Every requested document, rendered; raises before anything is written."""
-    from techgate.render.documents import DocumentFormat, render_document
+    """Every requested document, rendered (the HTML once); raises before anything is written."""
+    from techgate import api
 
-    rendered = []
-    for name, path in paths.items():
-        content = render_document(
-            evaluation,
-            DocumentFormat(name),
-            paper=request.paper,  # type: ignore[arg-type]
-            user_templates=request.templates,
-        )
-        rendered.append((path, content.encode("utf-8") if isinstance(content, str) else content))
-    return rendered
+    rendered = api.render(evaluation, paths, paper=request.paper, templates=request.templates)
+    return [(path, rendered[kind]) for kind, path in paths.items()]
+
+
+def show_notices(notices: Iterable[InputProblem]) -> None:
+    """Tell the author what is not an error but should change (on stderr)."""
+    import click
+
+    for notice in notices:
+        click.echo(f"warning: {printable(str(notice))}", err=True)
 
 
 def write_documents(

@@ -24,13 +24,13 @@ def report(
     code follows the recorded decision (0 go, 3 conditional, 4 no-go), or 2
     if the record is invalid.
     """
+    from techgate.api import read_record
     from techgate.cli.app import ExitCode
     from techgate.cli.output import input_paths, write_documents
-    from techgate.loading import read_evaluation
 
     if not documents:
         raise click.UsageError("name at least one of --pdf, --html, --md or --json")
-    evaluation = read_evaluation(record)
+    evaluation = read_record(record)
     inputs = input_paths(record, documents.templates)
     for path in write_documents(evaluation, documents, inputs):
         click.echo(f"wrote {path}", err=True)

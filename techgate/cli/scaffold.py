@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from techgate.vocabulary import SchemaKind, choices
+
 SCHEMA_FILE = "techgate-proposal.schema.json"
 
 
@@ -28,7 +30,7 @@ def init(path: Path, force: bool, schema_ref: str | None) -> int:
 
     from techgate.cli.output import descriptor_of, resolve_output, write_files
     from techgate.errors import single_problem
-    from techgate.model.schema import SchemaKind, json_schema
+    from techgate.model.schema import json_schema
 
     schema_path = path.parent / SCHEMA_FILE
     # The template is a file of its own, written beside its schema: a device
@@ -59,12 +61,12 @@ def init(path: Path, force: bool, schema_ref: str | None) -> int:
 
 
 @click.command()
-@click.argument("kind", type=click.Choice(["proposal", "criteria", "evaluation"]))
+@click.argument("kind", type=click.Choice(choices(SchemaKind)))
 def schema(kind: str) -> int:
     """Print the JSON Schema (draft-7) of a proposal, a criteria pack or a decision record."""
     import json
 
-    from techgate.model.schema import SchemaKind, json_schema
+    from techgate.model.schema import json_schema
 
     click.echo(json.dumps(json_schema(SchemaKind(kind)), indent=2))
     return 0

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from techgate.cli.options import criteria_option
+from techgate.cli.options import pack_option
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@criteria_option
-def validate(files: tuple[Path, ...], criteria: str | None) -> int:
+@pack_option
+def validate(files: tuple[Path, ...], pack: str | None, pack_dirs: tuple[Path, ...]) -> int:
     """Check proposals and criteria packs without evaluating them.
 
     Each FILE is recognised as a pack (it has a 'criteria' list or 'extends')
@@ -20,24 +20,26 @@ def validate(files: tuple[Path, ...], criteria: str | None) -> int:
     problem in every file is listed as file:line:column: field: message.
     Exit code 2 if any file is invalid.
     """
+    from techgate import api
+    from techgate.cli.output import show_notices
     from techgate.errors import InputProblem, InvalidInputError
-    from techgate.loading import is_pack, load_for_evaluation, pack_from_document, read_yaml_file
+    from techgate.model.criteria import CriteriaPack
 
     problems: list[InputProblem] = []
     for path in files:
         try:
-            document = read_yaml_file(path)
-            if is_pack(document):
-                pack = pack_from_document(document, path)
+            found = api.check_file(path, pack=pack, pack_dirs=pack_dirs)
+            if isinstance(found, CriteriaPack):
                 click.echo(
-                    f"ok: {path}: criteria pack {pack.id} {pack.version}, "
-                    f"{len(pack.indicators())} indicators, {len(pack.gates)} gates"
+                    f"ok: {path}: criteria pack {found.id} {found.version}, "
+                    f"{len(found.indicators())} indicators, {len(found.gates)} gates"
                 )
                 continue
-            proposal, pack, _ = load_for_evaluation(document, criteria)
+            show_notices(found.notices)
             click.echo(
-                f"ok: {path}: proposal {proposal.id}, {len(proposal.assessments)} "
-                f"assessor(s), checked against {pack.id} {pack.version}"
+                f"ok: {path}: proposal {found.proposal.id}, "
+                f"{len(found.proposal.assessments)} assessor(s), checked against "
+                f"{found.pack.id} {found.pack.version}"
             )
         except InvalidInputError as error:
             problems.extend(error.problems)

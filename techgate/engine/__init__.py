@@ -26,12 +26,21 @@ from techgate.model.evaluation import (
 from techgate.model.problems import dotted, proposal_problems
 from techgate.model.proposal import Proposal
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "evaluate_checked"]
 
 
 def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
     """Judge the proposal by the pack. Raises InvalidInputError if they do not fit together."""
     _check(proposal, pack)
+    return evaluate_checked(proposal, pack)
+
+
+def evaluate_checked(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
+    """Judge a proposal that the loader has already checked against this pack.
+
+    For techgate.api, which runs every check once with file lines; anything
+    else calls evaluate(), which checks first.
+    """
     traits = proposal.traits
     answers = aggregate_answers(proposal, pack.policy.aggregation)
     analyses, derived = analyse(proposal, pack)

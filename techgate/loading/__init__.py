@@ -5,29 +5,46 @@ from techgate.loading.packs import (
     builtin_pack_ids,
     is_pack,
     list_builtin_packs,
+    load_named_pack,
     load_pack,
     pack_from_document,
 )
 from techgate.loading.proposals import (
+    Checked,
+    PackChoice,
+    as_document,
     check_against_pack,
     load_for_evaluation,
-    pack_reference,
     read_proposal,
 )
 from techgate.loading.records import read_evaluation
-from techgate.loading.yaml_source import Document, read_yaml_file, recording_reads
+from techgate.loading.sources import BuiltinPacks, FolderPacks, PackRefusedError, PackSource
+from techgate.loading.yaml_source import (
+    Document,
+    parse_yaml_text,
+    read_yaml_file,
+    recording_reads,
+)
 
 __all__ = [
     "DEFAULT_PACK",
+    "BuiltinPacks",
+    "Checked",
     "Document",
+    "FolderPacks",
+    "PackChoice",
+    "PackRefusedError",
+    "PackSource",
+    "as_document",
     "builtin_pack_ids",
     "check_against_pack",
     "is_pack",
     "list_builtin_packs",
     "load_for_evaluation",
+    "load_named_pack",
     "load_pack",
     "pack_from_document",
-    "pack_reference",
+    "parse_yaml_text",
     "read_evaluation",
     "read_proposal",
     "read_yaml_file",

@@ -9,11 +9,17 @@ from typing import Any
 from pydantic import ValidationError
 
 from techgate.errors import InvalidInputError, PackNotFoundError, single_problem
+from techgate.loading.sources import (
+    BuiltinPacks,
+    FolderPacks,
+    PackSource,
+    builtin_ids,
+    looks_like_path,
+)
 from techgate.loading.validation import raise_if_any, validate_document
 from techgate.loading.yaml_source import Document, read_yaml_file
 from techgate.model.criteria import CriteriaPack, PackOverlay
 from techgate.model.problems import Problem, pack_problems, suggest
-from techgate.resources import data_dir
 
 DEFAULT_PACK = "contact-centre"
 MAX_EXTENDS_DEPTH = 8
@@ -38,7 +44,7 @@ def is_pack(document: Document) -> bool:
 
 
 def builtin_pack_ids() -> list[str]:
-    return sorted(p.stem for p in data_dir("criteria").glob("*.yaml"))
+    return builtin_ids()
 
 
 def list_builtin_packs() -> list[PackInfo]:
@@ -58,40 +64,40 @@ def list_builtin_packs() -> list[PackInfo]:
     return infos
 
 
-def _builtin_path(pack_id: str) -> Path:
-    return data_dir("criteria") / f"{pack_id}.yaml"
-
-
-def locate_pack(reference: str | Path, relative_to: Path | None = None) -> Path:
-    """The file a pack reference names: a path, or the id of a built-in pack."""
+def locate_pack(reference: str | Path, source: PackSource | None = None) -> Path:
+    """The file an operator's pack reference names: a path as given, or an id the source offers."""
     text = str(reference)
-    looks_like_path = isinstance(reference, Path) or "/" in text or text.endswith((".yaml", ".yml"))
-    if looks_like_path:
-        path = Path(text)
-        if not path.is_absolute() and relative_to is not None:
-            path = relative_to / path
-        return path
-    if text in builtin_pack_ids():
-        return _builtin_path(text)
-    known = builtin_pack_ids()
-    raise PackNotFoundError(
-        single_problem(
-            text,
-            "no built-in criteria pack has this id",
-            suggest(text, known)
-            or f"built-in packs: {', '.join(known)}; or give a path to a .yaml file",
-        ).problems
-    )
+    if isinstance(reference, Path) or looks_like_path(text):
+        return Path(text)
+    return (source or BuiltinPacks()).locate(text, None)
 
 
-def load_pack(reference: str | Path, relative_to: Path | None = None) -> CriteriaPack:
-    """Read a pack by id or path and resolve what it extends."""
-    return _load(locate_pack(reference, relative_to), chain=())
+def load_pack(reference: str | Path, source: PackSource | None = None) -> CriteriaPack:
+    """A pack chosen by the operator (command line or code): by id, or by a path read as given.
+
+    What the pack extends is looked up in the source, and a path it extends
+    must stay inside the pack's own folder or the source's folders.
+    """
+    path = locate_pack(reference, source)
+    return _load(path, chain=(), source=_around(path, source))
 
 
-def pack_from_document(document: Document, path: Path) -> CriteriaPack:
+def load_named_pack(reference: str, named_in: Path | None, source: PackSource) -> CriteriaPack:
+    """A pack named inside a file (a proposal's 'pack'): only what the source offers."""
+    return _load(source.locate(reference, named_in), chain=(), source=source)
+
+
+def pack_from_document(
+    document: Document, path: Path, source: PackSource | None = None
+) -> CriteriaPack:
     """A pack from a file already read (its 'extends' still resolved from disk)."""
-    return _load(path, chain=(), document=document)
+    return _load(path, chain=(), document=document, source=_around(path, source))
+
+
+def _around(path: Path, source: PackSource | None) -> PackSource:
+    """The source for what an operator's pack extends: its own folder, and the source's."""
+    folders = source.folders if isinstance(source, FolderPacks) else ()
+    return FolderPacks(folders, near=(path.parent,))
 
 
 class NotAPackError(InvalidInputError):
@@ -163,10 +169,14 @@ def refer_to(
         reason = named.message.replace("is not", "names a file that is not", 1)
     else:
         reason = f"{named.file!r}: {named.message}"
-    return InvalidInputError([document.problem(field, reason, named.hint)])
+    # The kind of failure (not found, refused) is kept for callers that tell them apart.
+    kind = type(error) if isinstance(error, PackNotFoundError) else InvalidInputError
+    return kind([document.problem(field, reason, named.hint)])
 
 
-def _load(path: Path, chain: tuple[Path, ...], document: Document | None = None) -> CriteriaPack:
+def _load(
+    path: Path, chain: tuple[Path, ...], *, source: PackSource, document: Document | None = None
+) -> CriteriaPack:
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
@@ -190,7 +200,9 @@ def _load(path: Path, chain: tuple[Path, ...], document: Document | None = None)
     if isinstance(document.data, dict) and "extends" in document.data:
         overlay = validate_document(PackOverlay, document)
         try:
-            base = _load(locate_pack(overlay.extends, path.parent), (*chain, resolved))
+            base = _load(
+                source.locate(overlay.extends, path.parent), (*chain, resolved), source=source
+            )
         except InvalidInputError as error:
             raise refer_to(error, document, ("extends",)) from None
         return apply_overlay(base, overlay, document)

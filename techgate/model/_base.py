@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cached_property
 from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -35,6 +37,24 @@ class Frozen(BaseModel):
         allow_inf_nan=False,
     )
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with 'update', a new model validated from this one's fields and the changes.
+
+        pydantic's own copy carries over the instance dictionary, and with it
+        every cached figure (a pack's sha256 and indicator index, a proposal's
+        sha256): a record made from a changed copy would name the original's
+        hash. A changed copy is therefore built afresh and validated, so no
+        stale cache and no invalid value can survive; an unchanged copy drops
+        the caches too.
+        """
+        if update:
+            data = {name: getattr(self, name) for name in type(self).model_fields}
+            data.update(update)
+            return type(self).model_validate(data)
+        copy = super().model_copy(deep=deep)
+        _forget_cached(copy)
+        return copy
+
 
 # BaseModel keeps these four in slots; their descriptors set them directly,
 # past the frozen model's __setattr__, at about a third of the cost of
@@ -55,6 +75,27 @@ def _field_names(cls: type[BaseModel]) -> set[str]:
     return names
 
 
+_CACHED: dict[type, frozenset[str]] = {}
+
+
+def cached_names(cls: type) -> frozenset[str]:
+    """Names of the class's cached properties: they live in the instance dictionary."""
+    names = _CACHED.get(cls)
+    if names is None:
+        names = _CACHED[cls] = frozenset(
+            name
+            for klass in cls.__mro__
+            for name, value in vars(klass).items()
+            if isinstance(value, cached_property)
+        )
+    return names
+
+
+def _forget_cached(model: BaseModel) -> None:
+    for name in cached_names(type(model)):
+        model.__dict__.pop(name, None)
+
+
 def replaced(model: BaseModel, **changes: Any) -> Any:
     """A shallow copy of a validated model with some fields swapped, unvalidated.
 
@@ -63,7 +104,10 @@ def replaced(model: BaseModel, **changes: Any) -> Any:
     work it guards.
     """
     copy = _new(type(model))
-    _set_dict(copy, {**model.__dict__, **changes})
+    values = {**model.__dict__, **changes}
+    for name in cached_names(type(model)):
+        values.pop(name, None)  # a cached figure of the original is not the copy's
+    _set_dict(copy, values)
     _set_fields(copy, model.__pydantic_fields_set__)
     _set_extra(copy, model.__pydantic_extra__)
     _set_private(copy, model.__pydantic_private__)

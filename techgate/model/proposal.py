@@ -8,7 +8,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 if TYPE_CHECKING:
     from pydantic import GetJsonSchemaHandler
@@ -406,8 +406,24 @@ class Assessment(Frozen):
     """Indicator id to score."""
 
 
+# The old name of Proposal.pack, accepted with a deprecation notice.
+OLD_PACK_KEY = "criteria"
+
+
+def _schema_accepts_old_key(schema: dict[str, Any]) -> None:
+    # Editors validate against the schema; a file that still says 'criteria'
+    # is valid (and flagged as deprecated), not an error.
+    schema.setdefault("properties", {})[OLD_PACK_KEY] = {
+        "type": "string",
+        "deprecated": True,
+        "description": "Old name of 'pack'; rename it.",
+    }
+
+
 class Proposal(Frozen):
     """A proposed technology and the facts about it."""
+
+    model_config = ConfigDict(**Frozen.model_config, json_schema_extra=_schema_accepts_old_key)
 
     id: Identifier
     """Short id, used for output file names."""
@@ -421,8 +437,9 @@ class Proposal(Frozen):
     """Who in the organisation sponsors it."""
     date: dt.date
     """Date of the proposal."""
-    criteria: Annotated[str, Field(min_length=1, max_length=500)] | None = None
-    """Criteria pack to judge it by: a built-in id or a path relative to this file."""
+    pack: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    """Criteria pack to judge it by: a pack id, or a path relative to this file inside
+    the folders packs may come from. 'criteria' is its old name, still read."""
     summary: LongText = ""
     """What it does, in a paragraph."""
     replaces: tuple[Text, ...] = ()
@@ -449,6 +466,19 @@ class Proposal(Frozen):
     """Evidence that assessors cite."""
     assessments: tuple[Assessment, ...] = ()
     """Assessors' scores, one entry per assessor."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_name_of_pack(cls, data: Any) -> Any:
+        # 'criteria' was the field's name until 0.x; files written then still
+        # read, and the loader tells their authors to rename it.
+        if isinstance(data, dict) and OLD_PACK_KEY in data:
+            if "pack" in data:
+                raise ValueError(
+                    "give 'pack' only: 'criteria' is its old name and both are present"
+                )
+            data = {("pack" if key == OLD_PACK_KEY else key): value for key, value in data.items()}
+        return data
 
     @property
     def traits(self) -> frozenset[Trait]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -11,16 +10,9 @@ from techgate.model.criteria import CriteriaPack, PackOverlay
 from techgate.model.docstrings import all_models, field_docs
 from techgate.model.evaluation import Evaluation
 from techgate.model.proposal import Proposal
+from techgate.vocabulary import SchemaKind
 
 DRAFT_7 = "http://json-schema.org/draft-07/schema#"
-
-
-class SchemaKind(StrEnum):
-    """Documents techgate publishes a schema for."""
-
-    PROPOSAL = "proposal"
-    CRITERIA = "criteria"
-    EVALUATION = "evaluation"
 
 
 _TITLES = {

@@ -2,39 +2,45 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from collections.abc import Iterable
 from pathlib import Path
 
 from techgate.errors import RenderError, TechgateError, single_problem
 from techgate.model.evaluation import Evaluation
-from techgate.render.formats import Paper
+from techgate.vocabulary import DocumentFormat, Paper
 
-
-class DocumentFormat(StrEnum):
-    """The closed set of files 'evaluate', 'report' and 'batch' can write."""
-
-    PDF = "pdf"
-    HTML = "html"
-    MARKDOWN = "md"
-    JSON = "json"
-
-    @property
-    def suffix(self) -> str:
-        return f".{self.value}"
+__all__ = ["DocumentFormat", "render_document", "render_documents"]
 
 
 def render_document(
     evaluation: Evaluation,
     document_format: DocumentFormat,
     *,
-    paper: Paper = "a4",
+    paper: Paper = Paper.A4,
     user_templates: Path | None = None,
 ) -> bytes:
-    """The document's bytes, or InvalidInputError (a broken template) or RenderError."""
+    """One document's bytes (see render_documents)."""
+    return render_documents(
+        evaluation, (document_format,), paper=paper, user_templates=user_templates
+    )[document_format]
+
+
+def render_documents(
+    evaluation: Evaluation,
+    formats: Iterable[DocumentFormat],
+    *,
+    paper: Paper = Paper.A4,
+    user_templates: Path | None = None,
+) -> dict[DocumentFormat, bytes]:
+    """Each requested document's bytes; the HTML report is built once for --html and --pdf.
+
+    Raises InvalidInputError (a broken user template) or RenderError, before
+    anything is returned: all or none.
+    """
     from jinja2 import TemplateError, TemplateSyntaxError
 
     try:
-        return _render(evaluation, document_format, paper, user_templates)
+        return _render_all(evaluation, tuple(dict.fromkeys(formats)), paper, user_templates)
     except TemplateSyntaxError as error:
         raise single_problem(
             error.filename or error.name or "template",
@@ -49,32 +55,70 @@ def render_document(
         ) from error
     except TechgateError:
         raise
-    except Exception as error:
+    except _Failed as failed:
+        cause = failed.__cause__
         raise RenderError(
-            f"could not render the {document_format.value} report: {type(error).__name__}: {error}"
-        ) from error
+            f"could not render the {failed.document_format.value} report: "
+            f"{type(cause).__name__}: {cause}"
+        ) from cause
 
 
-def _render(
+class _Failed(Exception):
+    """An unexpected failure while one document was made; says which."""
+
+    def __init__(self, document_format: DocumentFormat) -> None:
+        super().__init__(document_format.value)
+        self.document_format = document_format
+
+
+def _render_all(
+    evaluation: Evaluation,
+    formats: tuple[DocumentFormat, ...],
+    paper: Paper,
+    user_templates: Path | None,
+) -> dict[DocumentFormat, bytes]:
+    """The documents' bytes. Only the PDF needs WeasyPrint, imported here on demand."""
+    from jinja2 import TemplateError
+
+    rendered: dict[DocumentFormat, bytes] = {}
+    html: str | None = None
+    for document_format in formats:
+        try:
+            html = _render_one(evaluation, document_format, paper, user_templates, html, rendered)
+        except (TechgateError, TemplateError):
+            raise
+        except Exception as error:
+            raise _Failed(document_format) from error
+    return rendered
+
+
+def _render_one(
     evaluation: Evaluation,
     document_format: DocumentFormat,
     paper: Paper,
     user_templates: Path | None,
-) -> bytes:
-    """The document's bytes. Only the PDF needs WeasyPrint, imported here on demand."""
+    html: str | None,
+    rendered: dict[DocumentFormat, bytes],
+) -> str | None:
+    """Render one document into 'rendered'; returns the HTML report, made on first need."""
     if document_format is DocumentFormat.JSON:
         from techgate.render.json import render_json
 
-        return render_json(evaluation).encode("utf-8")
+        rendered[document_format] = render_json(evaluation).encode("utf-8")
+        return html
     if document_format is DocumentFormat.MARKDOWN:
         from techgate.render.environment import render_markdown
 
-        return render_markdown(evaluation, user_templates).encode("utf-8")
+        rendered[document_format] = render_markdown(evaluation, user_templates).encode("utf-8")
+        return html
     from techgate.render.environment import render_html, template_dirs
 
-    html = render_html(evaluation, paper, user_templates)
+    if html is None:
+        html = render_html(evaluation, paper, user_templates)
     if document_format is DocumentFormat.HTML:
-        return html.encode("utf-8")
-    from techgate.render.pdf import html_to_pdf
+        rendered[document_format] = html.encode("utf-8")
+    else:
+        from techgate.render.pdf import html_to_pdf
 
-    return html_to_pdf(html, template_dirs(user_templates))
+        rendered[document_format] = html_to_pdf(html, template_dirs(user_templates))
+    return html

@@ -93,7 +93,7 @@ class ReportContext:
 
 
 def report_context(
-    evaluation: Evaluation, paper: Paper = "a4", *, charts: bool = False, top: int = 3
+    evaluation: Evaluation, paper: Paper = Paper.A4, *, charts: bool = False, top: int = 3
 ) -> ReportContext:
     radar, bars, benefits = Markup(""), Markup(""), Markup("")
     if charts:
@@ -213,7 +213,7 @@ def render_markdown(evaluation: Evaluation, user_templates: Path | None = None) 
 
 
 def render_html(
-    evaluation: Evaluation, paper: Paper = "a4", user_templates: Path | None = None
+    evaluation: Evaluation, paper: Paper = Paper.A4, user_templates: Path | None = None
 ) -> str:
     context = report_context(evaluation, paper, charts=True)
     return _render(html_environment(user_templates), "report.html.j2", context, user_templates)

@@ -1,24 +1,7 @@
-"""The closed set of output formats; every member has a renderer."""
+"""The output vocabularies, re-exported for renderers (defined in techgate.vocabulary)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Literal
+from techgate.vocabulary import DocumentFormat, OutputFormat, Paper
 
-Paper = Literal["a4", "letter"]
-
-
-class OutputFormat(StrEnum):
-    """Formats 'techgate evaluate --format' can produce."""
-
-    TEXT = "text"
-    JSON = "json"
-    MARKDOWN = "markdown"
-
-    @property
-    def suffix(self) -> str:
-        return {
-            OutputFormat.TEXT: ".txt",
-            OutputFormat.JSON: ".json",
-            OutputFormat.MARKDOWN: ".md",
-        }[self]
+__all__ = ["DocumentFormat", "OutputFormat", "Paper"]

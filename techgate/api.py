@@ -1,0 +1,258 @@
+"""The library seam: what every command, the comparison, the service and a meeting call.
+
+One way in for each job, so that a proposal is read, checked and judged the
+same way whoever asks:
+
+- load(): a proposal from a path, YAML text or a mapping, with its pack
+  resolved through a pack source and every check run once;
+- evaluate(): the decision record for a proposal;
+- render(): any set of documents from one record (the HTML report is built
+  once for both --html and --pdf);
+- pack_with() / proposal_with_answer(): validated copies of a pack with
+  other weights or policy, or of a proposal with one answer changed; their
+  hashes are their own, never the original's.
+
+Nothing here prints or exits; errors are InvalidInputError (every problem,
+located) or RenderError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from techgate.errors import InputProblem, InvalidInputError, single_problem
+from techgate.loading import (
+    Checked,
+    Document,
+    PackChoice,
+    PackSource,
+    load_for_evaluation,
+    parse_yaml_text,
+    recording_reads,
+)
+from techgate.loading.packs import PackInfo
+from techgate.model.criteria import CriteriaPack, PackOverlay
+from techgate.model.evaluation import Evaluation
+from techgate.model.proposal import Proposal
+from techgate.vocabulary import DocumentFormat, Paper
+
+__all__ = [
+    "DocumentFormat",
+    "Loaded",
+    "ProposalText",
+    "check_file",
+    "evaluate",
+    "list_packs",
+    "load",
+    "load_pack",
+    "pack_with",
+    "proposal_with_answer",
+    "read_record",
+    "render",
+]
+
+
+@dataclass(frozen=True)
+class ProposalText:
+    """A proposal given as YAML (or JSON) text rather than a file, e.g. an HTTP body."""
+
+    text: str
+    name: str = "<text>"
+    """What problems call it, in place of a file name."""
+
+
+Source = Path | str | Mapping[str, Any] | ProposalText | Document
+"""A proposal: a path (str or Path), YAML text, a mapping, or a document already read."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A proposal and its pack, checked together, and what was read to get them."""
+
+    proposal: Proposal
+    pack: CriteriaPack
+    document: Document
+    """The proposal's source, for locating later problems."""
+    read: tuple[Path, ...]
+    """Every file read (the proposal, its pack and what that extends): inputs no
+    output may replace."""
+    notices: tuple[InputProblem, ...]
+    """Not errors, but worth telling the author (deprecated names)."""
+
+
+def load(
+    source: Source,
+    *,
+    pack: PackChoice = None,
+    packs: PackSource | None = None,
+    pack_dirs: Sequence[Path] = (),
+) -> Loaded:
+    """Read a proposal, resolve its pack and run every check once.
+
+    pack is the operator's choice (an id, a path read as given, or a pack
+    object); without it the proposal's own 'pack' is used, but only if the
+    pack source offers it (by default: built-in packs and the proposal's own
+    folder, and any pack_dirs), else the default pack.
+    """
+    with recording_reads() as read:
+        if isinstance(source, ProposalText):
+            source = parse_yaml_text(source.text, source.name)
+        checked: Checked = load_for_evaluation(source, pack, packs, pack_dirs)
+    return Loaded(checked.proposal, checked.pack, checked.document, tuple(read), checked.notices)
+
+
+def evaluate(
+    source: Source | Loaded | Proposal,
+    *,
+    pack: PackChoice = None,
+    packs: PackSource | None = None,
+    pack_dirs: Sequence[Path] = (),
+) -> Evaluation:
+    """The decision record. A Proposal object is checked against the pack here."""
+    if isinstance(source, Proposal):
+        from techgate.engine import evaluate as checked_then_run
+
+        if isinstance(pack, CriteriaPack):
+            return checked_then_run(source, pack)
+        source = source.model_dump(mode="json", exclude_none=True)
+    loaded = (
+        source
+        if isinstance(source, Loaded)
+        else load(source, pack=pack, packs=packs, pack_dirs=pack_dirs)
+    )
+    from techgate.engine import evaluate_checked
+
+    return evaluate_checked(loaded.proposal, loaded.pack)
+
+
+def load_pack(reference: str | Path, *, packs: PackSource | None = None) -> CriteriaPack:
+    """A pack chosen by the operator: an id the source offers, or a path read as given."""
+    from techgate.loading import load_pack as read_pack
+
+    return read_pack(reference, packs)
+
+
+def list_packs() -> list[PackInfo]:
+    """The built-in packs, as 'techgate criteria list' shows them."""
+    from techgate.loading.packs import list_builtin_packs
+
+    return list_builtin_packs()
+
+
+def check_file(
+    path: Path, *, pack: PackChoice = None, pack_dirs: Sequence[Path] = ()
+) -> CriteriaPack | Loaded:
+    """Check one file without evaluating: a pack (it has 'criteria' or 'extends') or a proposal."""
+    from techgate.loading import is_pack, pack_from_document, read_yaml_file
+
+    with recording_reads():
+        document = read_yaml_file(path)
+        if is_pack(document):
+            return pack_from_document(document, path)
+    return load(document, pack=pack, pack_dirs=pack_dirs)
+
+
+def read_record(path: Path) -> Evaluation:
+    """A saved decision record (JSON), checked as strictly as any input."""
+    from techgate.loading import read_evaluation
+
+    return read_evaluation(path)
+
+
+def render(
+    record: Evaluation,
+    formats: Iterable[DocumentFormat | str],
+    *,
+    paper: Paper | str = Paper.A4,
+    templates: Path | None = None,
+) -> dict[DocumentFormat, bytes]:
+    """Each requested document's bytes, in the order asked; all or none."""
+    from techgate.render.documents import render_documents
+
+    return render_documents(
+        record,
+        [DocumentFormat(f) for f in formats],
+        paper=Paper(paper),
+        user_templates=templates,
+    )
+
+
+def pack_with(
+    pack: CriteriaPack,
+    *,
+    criterion_weights: Mapping[str, float] | None = None,
+    indicator_weights: Mapping[str, float] | None = None,
+    policy: Mapping[str, Any] | None = None,
+) -> CriteriaPack:
+    """The pack with other weights or policy thresholds, validated like an 'extends' overlay.
+
+    Unknown criterion or indicator ids and out-of-range values are
+    InvalidInputError; the copy has its own sha256.
+    """
+    from techgate.loading.packs import apply_overlay
+    from techgate.loading.validation import validate_document
+
+    data: dict[str, Any] = {
+        "id": pack.id,
+        "title": pack.title,
+        "version": pack.version,
+        "extends": pack.id,
+        "weights": {
+            "criteria": dict(criterion_weights or {}),
+            "indicators": dict(indicator_weights or {}),
+        },
+        "policy": dict(policy or {}),
+    }
+    document = Document(f"<changes to {pack.id}>", data)
+    overlay = validate_document(PackOverlay, document)
+    changed = apply_overlay(pack, overlay, document)
+    # apply_overlay records the base in the lineage; a changed copy is the
+    # same pack with other settings, not a pack extending itself.
+    return changed.model_copy(update={"lineage": pack.lineage})
+
+
+def proposal_with_answer(
+    proposal: Proposal, assessor: str, indicator: str, score: int | str | None
+) -> Proposal:
+    """The proposal with one assessor's answer to one indicator set (None removes it).
+
+    The assessor must exist; the copy is validated and has its own sha256.
+    Whether the indicator exists is the pack's business: evaluate() checks it.
+    """
+    names = [a.assessor for a in proposal.assessments]
+    if assessor not in names:
+        raise single_problem(
+            "<proposal>",
+            f"no assessor {assessor!r}",
+            f"assessors: {', '.join(names) or 'none'}",
+            field="assessments",
+        )
+    from pydantic import ValidationError
+
+    try:
+        assessments = []
+        for assessment in proposal.assessments:
+            if assessment.assessor == assessor:
+                scores: dict[str, Any] = dict(assessment.scores)
+                if score is None:
+                    scores.pop(indicator, None)
+                elif indicator in scores:
+                    scores[indicator] = scores[indicator].model_copy(update={"score": score})
+                else:
+                    scores[indicator] = {"score": score}
+                assessment = assessment.model_copy(update={"scores": scores})
+            assessments.append(assessment)
+        return proposal.model_copy(update={"assessments": tuple(assessments)})
+    except ValidationError as error:
+        raise _problems_of(error, ("assessments", assessor, indicator)) from None
+
+
+def _problems_of(error: Any, where: tuple[str, ...]) -> InvalidInputError:
+    # Union members each say why the value is not theirs; the first says it best.
+    details = error.errors(include_url=False)[:1]
+    return InvalidInputError(
+        InputProblem("<proposal>", None, None, ".".join(where), detail["msg"]) for detail in details
+    )

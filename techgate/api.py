@@ -34,16 +34,19 @@ from techgate.loading import (
     recording_reads,
 )
 from techgate.loading.packs import PackInfo
+from techgate.model.comparison import Comparison
 from techgate.model.criteria import CriteriaPack, PackOverlay
 from techgate.model.evaluation import Evaluation
 from techgate.model.proposal import Proposal
 from techgate.vocabulary import DocumentFormat, Paper
 
 __all__ = [
+    "Compared",
     "DocumentFormat",
     "Loaded",
     "ProposalText",
     "check_file",
+    "compare",
     "evaluate",
     "list_packs",
     "load",
@@ -52,6 +55,7 @@ __all__ = [
     "proposal_with_answer",
     "read_record",
     "render",
+    "render_comparison",
 ]
 
 
@@ -153,6 +157,113 @@ def check_file(
         if is_pack(document):
             return pack_from_document(document, path)
     return load(document, pack=pack, pack_dirs=pack_dirs)
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A comparison, and what was read to make it."""
+
+    comparison: Comparison
+    read: tuple[Path, ...]
+    """Every file read: inputs no output may replace."""
+    notices: tuple[InputProblem, ...]
+    """Not errors, but worth telling the authors."""
+
+
+def compare(
+    sources: Sequence[Source],
+    *,
+    pack: PackChoice = None,
+    pack_dirs: Sequence[Path] = (),
+    title: str | None = None,
+) -> Compared:
+    """Judge several proposals for one need by one pack, and rank them.
+
+    Every proposal must be judged by the same pack: the one given, or the
+    one they all name. Problems in any of them are reported together.
+    """
+    from techgate.engine import evaluate_checked
+    from techgate.engine.compare import Entry
+    from techgate.engine.compare import compare as rank
+
+    if len(sources) < 2:
+        raise single_problem(
+            "<command line>", "a comparison needs at least two proposals", field="proposals"
+        )
+    loaded: list[Loaded] = []
+    problems: list[InputProblem] = []
+    for source in sources:
+        try:
+            loaded.append(load(source, pack=pack, pack_dirs=pack_dirs))
+        except InvalidInputError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise InvalidInputError(problems)
+    problems += _mixed_packs(loaded) + _same_ids(loaded)
+    if problems:
+        raise InvalidInputError(problems)
+    chosen = loaded[0].pack
+    entries = [Entry(item.proposal, evaluate_checked(item.proposal, chosen)) for item in loaded]
+    comparison = rank(
+        entries,
+        chosen,
+        evaluate_checked,
+        title=title or f"{len(entries)} proposals judged by {chosen.title}",
+    )
+    return Compared(
+        comparison,
+        tuple(path for item in loaded for path in item.read),
+        tuple(notice for item in loaded for notice in item.notices),
+    )
+
+
+def _mixed_packs(loaded: list[Loaded]) -> list[InputProblem]:
+    first = loaded[0]
+    return [
+        item.document.problem(
+            ("pack",),
+            f"is judged by pack {item.pack.id} {item.pack.version} while "
+            f"{first.document.name} is judged by {first.pack.id} {first.pack.version}",
+            "proposals compared must be judged by one pack: give --pack",
+        )
+        for item in loaded[1:]
+        if item.pack.sha256 != first.pack.sha256
+    ]
+
+
+def _same_ids(loaded: list[Loaded]) -> list[InputProblem]:
+    seen: dict[str, str] = {}
+    problems = []
+    for item in loaded:
+        key = item.proposal.id
+        if key in seen:
+            problems.append(
+                item.document.problem(
+                    ("id",),
+                    f"proposal id {key!r} is also the id of {seen[key]}",
+                    "each proposal in a comparison needs its own id",
+                )
+            )
+        seen.setdefault(key, item.document.name)
+    return problems
+
+
+def render_comparison(
+    comparison: Comparison,
+    formats: Iterable[DocumentFormat | str],
+    *,
+    paper: Paper | str = Paper.A4,
+    templates: Path | None = None,
+) -> dict[DocumentFormat, bytes]:
+    """Each requested document of a comparison, in the order asked; all or none."""
+    from techgate.render.comparison import render_comparison_documents
+
+    return render_comparison_documents(
+        comparison,
+        [DocumentFormat(f) for f in formats],
+        paper=Paper(paper),
+        user_templates=templates,
+    )
 
 
 def read_record(path: Path) -> Evaluation:

@@ -12,6 +12,7 @@ import click
 from techgate._version import __version__
 from techgate.cli.app import ExitCode, TechgateGroup
 from techgate.cli.batch import batch
+from techgate.cli.compare import compare
 from techgate.cli.criteria import criteria
 from techgate.cli.evaluate import evaluate
 from techgate.cli.report import report
@@ -34,6 +35,7 @@ def cli() -> None:
 cli.add_command(evaluate)
 cli.add_command(report)
 cli.add_command(batch)
+cli.add_command(compare)
 cli.add_command(validate)
 cli.add_command(criteria)
 cli.add_command(init)

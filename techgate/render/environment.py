@@ -201,7 +201,8 @@ def markdown_environment(user_templates: Path | None = None) -> Environment:
     )
 
 
-def _render(environment: Environment, name: str, ctx: ReportContext, user: Path | None) -> str:
+def render_template(environment: Environment, name: str, ctx: object, user: Path | None) -> str:
+    """A template rendered with 'ctx'; bounded by the sandbox when the user's templates are in play."""
     if user is None:
         return environment.get_template(name).render(ctx=ctx)
     return render_bounded(environment, name, template_dirs(user), ctx=ctx)
@@ -209,11 +210,11 @@ def _render(environment: Environment, name: str, ctx: ReportContext, user: Path 
 
 def render_markdown(evaluation: Evaluation, user_templates: Path | None = None) -> str:
     environment = markdown_environment(user_templates)
-    return _render(environment, "report.md.j2", report_context(evaluation), user_templates)
+    return render_template(environment, "report.md.j2", report_context(evaluation), user_templates)
 
 
 def render_html(
     evaluation: Evaluation, paper: Paper = Paper.A4, user_templates: Path | None = None
 ) -> str:
     context = report_context(evaluation, paper, charts=True)
-    return _render(html_environment(user_templates), "report.html.j2", context, user_templates)
+    return render_template(html_environment(user_templates), "report.html.j2", context, user_templates)

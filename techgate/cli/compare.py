@@ -1,0 +1,112 @@
+"""techgate compare: several vendors' proposals for one need, judged by one pack and ranked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from techgate.cli.options import (
+    DocumentRequest,
+    document_options,
+    format_option,
+    output_option,
+    pack_option,
+)
+
+
+@click.command()
+@click.argument("proposals", nargs=-1, required=True, type=click.Path(path_type=Path))
+@pack_option
+@click.option(
+    "--title",
+    default=None,
+    metavar="TEXT",
+    help="What is being procured, for the report (default: how many proposals, which pack).",
+)
+@click.option(
+    "--name",
+    default="comparison",
+    show_default=True,
+    metavar="NAME",
+    help="File name (without suffix) the documents get when --pdf and the like name a folder.",
+)
+@format_option
+@output_option
+@document_options
+def compare(
+    proposals: tuple[Path, ...],
+    pack: str | None,
+    pack_dirs: tuple[Path, ...],
+    title: str | None,
+    name: str,
+    output_format: str,
+    output: str | None,
+    documents: DocumentRequest,
+) -> int:
+    """Compare PROPOSALS for one need: every one judged by the same pack, then ranked.
+
+    Proposals judged no-go (a failed no-go gate, or the score) are knocked out:
+    shown, not ranked. Neighbours closer than the panel's own noise are called
+    out. Exit code: the best-ranked proposal's decision (0 go, 3 conditional,
+    4 no-go or none ranked), 2 for invalid input.
+    """
+    from techgate import api
+    from techgate.cli.app import ExitCode
+    from techgate.cli.output import (
+        check_destinations,
+        input_paths,
+        resolve_output,
+        show_notices,
+        write_files,
+    )
+    from techgate.vocabulary import OutputFormat
+
+    done = api.compare(list(proposals), pack=pack, pack_dirs=pack_dirs, title=title)
+    show_notices(done.notices)
+    comparison = done.comparison
+    chosen = OutputFormat(output_format)
+    paths = {kind: resolve_output(path, name, kind.suffix) for kind, path in documents.paths.items()}
+    target = None if output is None else resolve_output(output, name, chosen.suffix)
+    inputs = [*done.read, *input_paths(*proposals, pack, documents.templates)]
+    check_destinations([*paths.values(), *([target] if target else [])], inputs)
+    rendered = api.render_comparison(
+        comparison, paths, paper=documents.paper, templates=documents.templates
+    )
+    files = [(path, rendered[kind]) for kind, path in paths.items()]
+    if target is not None or chosen is not OutputFormat.TEXT:
+        text = _formatted(comparison, chosen)
+        if target is not None:
+            files.append((target, text.encode("utf-8")))
+        else:
+            click.echo(text, nl=False)
+    write_files(files, inputs)
+    if target is None and chosen is OutputFormat.TEXT:
+        from rich.console import Console
+
+        from techgate.render.comparison import comparison_view
+
+        Console(highlight=False).print(comparison_view(comparison))
+    for path, _ in files:
+        click.echo(f"wrote {path}", err=True)
+    return ExitCode.for_decision(comparison.decision.value)
+
+
+def _formatted(comparison: object, chosen: object) -> str:
+    from techgate import api
+    from techgate.vocabulary import DocumentFormat, OutputFormat
+
+    kind = {OutputFormat.JSON: DocumentFormat.JSON, OutputFormat.MARKDOWN: DocumentFormat.MARKDOWN}
+    if chosen in kind:
+        return api.render_comparison(comparison, [kind[chosen]])[kind[chosen]].decode()  # type: ignore[arg-type,index]
+    from io import StringIO
+
+    from rich.console import Console
+
+    from techgate.render.comparison import comparison_view
+
+    buffer = StringIO()
+    Console(file=buffer, width=100, highlight=False, color_system=None).print(
+        comparison_view(comparison)  # type: ignore[arg-type]
+    )
+    return buffer.getvalue()

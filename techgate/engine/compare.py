@@ -1,0 +1,237 @@
+"""Compare several proposals for one need: knock-outs, ranking, near-ties, differences.
+
+Pure functions over decision records the engine already made; the only
+extra engine runs are the per-assessor scores that measure the panel's noise.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from techgate._version import __version__
+from techgate.engine.aggregate import RANGE_SPREAD_UP_TO
+from techgate.engine.numbers import points
+from techgate.model._base import replaced
+from techgate.model.comparison import (
+    COMPARISON_SCHEMA_VERSION,
+    Comparison,
+    ComparisonProvenance,
+    Difference,
+    KnockOut,
+    Member,
+    NearTie,
+)
+from techgate.model.criteria import CriteriaPack, Severity
+from techgate.model.evaluation import Decision, Evaluation, GateStatus, IndicatorStatus
+from techgate.model.proposal import Proposal
+
+# Differences listed in the record: enough for the report's "where they differ".
+MAX_DIFFERENCES = 12
+
+Scorer = Callable[[Proposal, CriteriaPack], Evaluation]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One proposal and its record, as the comparison receives them."""
+
+    proposal: Proposal
+    record: Evaluation
+
+
+def assessor_spread(proposal: Proposal, pack: CriteriaPack, evaluate: Scorer) -> float:
+    """How far apart the overall scores are that each assessor would give alone.
+
+    The range for up to five assessors, the interquartile range beyond (as
+    for one indicator's answers); zero with fewer than two assessors.
+    """
+    if len(proposal.assessments) < 2:
+        return 0.0
+    scores = [
+        evaluate(replaced(proposal, assessments=(assessment,)), pack).score
+        for assessment in proposal.assessments
+    ]
+    if len(scores) <= RANGE_SPREAD_UP_TO:
+        return points(max(scores) - min(scores))
+    first, _, third = statistics.quantiles(scores, n=4, method="inclusive")
+    return points(third - first)
+
+
+def knock_out(record: Evaluation) -> KnockOut | None:
+    """Why a proposal cannot win: any no-go decision, naming the no-go gates it failed."""
+    if record.decision is not Decision.NO_GO:
+        return None
+    failed = tuple(
+        g.id
+        for g in record.gates
+        if g.status is GateStatus.FAILED and g.severity is Severity.NO_GO
+    )
+    if failed:
+        titles = ", ".join(g.title for g in record.gates if g.id in failed)
+        return KnockOut.trusted(gates=failed, reason=f"fails the no-go gate(s): {titles}")
+    return KnockOut.trusted(
+        gates=(),
+        reason=f"judged no-go on its own (score {record.score:g}, "
+        f"confidence {record.confidence:g})",
+    )
+
+
+def compare(
+    entries: Sequence[Entry],
+    pack: CriteriaPack,
+    evaluate: Scorer,
+    *,
+    title: str,
+    ranking_scores: dict[str, float] | None = None,
+) -> Comparison:
+    """Rank the proposals that are not knocked out, by ranking_scores (default: technical).
+
+    ranking_scores lets the price stage put technical and price together; a
+    proposal missing from it is ranked on its technical score.
+    """
+    spreads = {e.proposal.id: assessor_spread(e.proposal, pack, evaluate) for e in entries}
+    noise = points(statistics.median(spreads.values())) if spreads else 0.0
+    outs = {e.proposal.id: knock_out(e.record) for e in entries}
+    ranked_scores = {
+        e.proposal.id: (ranking_scores or {}).get(e.proposal.id, e.record.score)
+        for e in entries
+        if outs[e.proposal.id] is None
+    }
+    # Best first; equal scores share a rank, their order by id so it never wobbles.
+    order = sorted(ranked_scores, key=lambda key: (-ranked_scores[key], key))
+    ranks: dict[str, int] = {}
+    for position, key in enumerate(order, start=1):
+        previous = order[position - 2] if position > 1 else None
+        same = previous is not None and ranked_scores[previous] == ranked_scores[key]
+        ranks[key] = ranks[previous] if same and previous else position
+    by_id = {e.proposal.id: e for e in entries}
+    members = tuple(
+        _member(by_id[key], spreads[key], outs[key], ranks.get(key), ranked_scores.get(key))
+        for key in [*order, *sorted(k for k in by_id if k not in ranks)]
+    )
+    near = tuple(
+        NearTie.trusted(
+            higher=a,
+            lower=b,
+            difference=points(ranked_scores[a] - ranked_scores[b]),
+            noise=noise,
+            exact=ranked_scores[a] == ranked_scores[b],
+        )
+        for a, b in zip(order, order[1:], strict=False)
+        if ranked_scores[a] - ranked_scores[b] < noise or ranked_scores[a] == ranked_scores[b]
+    )
+    winner = order[0] if order else None
+    records = tuple(by_id[m.id].record for m in members)
+    return Comparison.trusted(
+        title=title,
+        winner=winner,
+        decision=by_id[winner].record.decision if winner else Decision.NO_GO,
+        members=members,
+        noise=noise,
+        near_ties=near,
+        differences=_differences([by_id[key].record for key in order]),
+        recommendation=_recommendation(members, near, winner),
+        records=records,
+        provenance=ComparisonProvenance.trusted(
+            techgate_version=__version__,
+            record_schema=COMPARISON_SCHEMA_VERSION,
+            pack_id=pack.id,
+            pack_version=pack.version,
+            pack_sha256=pack.sha256,
+            as_of=max(r.provenance.as_of for r in records),
+        ),
+    )
+
+
+def _member(
+    entry: Entry,
+    spread: float,
+    out: KnockOut | None,
+    rank: int | None,
+    ranking_score: float | None,
+) -> Member:
+    record = entry.record
+    return Member.trusted(
+        id=record.proposal.id,
+        title=record.proposal.title,
+        vendor=record.proposal.vendor,
+        decision=record.decision,
+        score=record.score,
+        confidence=record.confidence,
+        assessor_spread=spread,
+        knocked_out=out,
+        rank=rank,
+        ranking_score=None if ranking_score is None else points(ranking_score),
+        conditions=tuple(c.text for c in record.conditions),
+        proposal_sha256=record.provenance.proposal_sha256,
+    )
+
+
+def _differences(records: list[Evaluation]) -> tuple[Difference, ...]:
+    """Criteria and indicators by how far apart the ranked proposals score on them."""
+    if len(records) < 2:
+        return ()
+    found: list[Difference] = []
+    first = records[0]
+    for position, criterion in enumerate(first.criteria):
+        scores = {r.proposal.id: r.criteria[position].score for r in records}
+        found += _difference("criterion", criterion.id, criterion.title, scores)
+        for index, indicator in enumerate(criterion.indicators):
+            values: dict[str, float | None] = {}
+            for r in records:
+                result = r.criteria[position].indicators[index]
+                values[r.proposal.id] = (
+                    result.score_pct if result.status is IndicatorStatus.SCORED else None
+                )
+            found += _difference("indicator", indicator.id, indicator.title, values)
+    found.sort(key=lambda d: (-d.range, d.kind != "criterion", d.id))
+    return tuple(found[:MAX_DIFFERENCES])
+
+
+def _difference(
+    kind: str, key: str, title: str, scores: dict[str, float | None]
+) -> list[Difference]:
+    known = {k: v for k, v in scores.items() if v is not None}
+    if len(known) < 2:
+        return []
+    high, low = max(known.values()), min(known.values())
+    if high == low:
+        return []
+    return [
+        Difference.trusted(
+            kind=kind,
+            id=key,
+            title=title,
+            range=points(high - low),
+            best=tuple(sorted(k for k, v in known.items() if v == high)),
+            worst=tuple(sorted(k for k, v in known.items() if v == low)),
+        )
+    ]
+
+
+def _recommendation(
+    members: tuple[Member, ...], near: tuple[NearTie, ...], winner: str | None
+) -> str:
+    out = [m for m in members if m.knocked_out]
+    if winner is None:
+        return (
+            f"Adopt none: all {len(members)} proposals are knocked out. "
+            "Ask the vendors to meet the no-go gates, or restate the need."
+        )
+    best = next(m for m in members if m.id == winner)
+    text = f"{best.vendor}'s {best.title} ranks first ({best.decision.value}, {best.ranking_score:g})."
+    if best.decision is Decision.CONDITIONAL:
+        text += f" It may be adopted only once {len(best.conditions)} condition(s) are met."
+    close = [t for t in near if t.higher == winner]
+    if close:
+        names = ", ".join(t.lower for t in close)
+        text += (
+            f" It is not clearly ahead of {names}: the difference is within the panel's own "
+            f"spread of {close[0].noise:g} points; moderate the scores or seek more evidence "
+            "before awarding."
+        )
+    if out:
+        text += f" {len(out)} proposal(s) knocked out: {', '.join(m.id for m in out)}."
+    return text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,10 @@ from techgate.cli.options import (
     output_option,
     pack_option,
 )
+
+if TYPE_CHECKING:
+    from techgate.model.comparison import Comparison
+    from techgate.vocabulary import OutputFormat
 
 
 @click.command()
@@ -66,7 +71,9 @@ def compare(
     show_notices(done.notices)
     comparison = done.comparison
     chosen = OutputFormat(output_format)
-    paths = {kind: resolve_output(path, name, kind.suffix) for kind, path in documents.paths.items()}
+    paths = {
+        kind: resolve_output(path, name, kind.suffix) for kind, path in documents.paths.items()
+    }
     target = None if output is None else resolve_output(output, name, chosen.suffix)
     inputs = [*done.read, *input_paths(*proposals, pack, documents.templates)]
     check_destinations([*paths.values(), *([target] if target else [])], inputs)
@@ -92,13 +99,18 @@ def compare(
     return ExitCode.for_decision(comparison.decision.value)
 
 
-def _formatted(comparison: object, chosen: object) -> str:
+def _formatted(comparison: Comparison, chosen: OutputFormat) -> str:
+    """The comparison in a --format, as text (the text view laid out at 100 columns)."""
     from techgate import api
     from techgate.vocabulary import DocumentFormat, OutputFormat
 
-    kind = {OutputFormat.JSON: DocumentFormat.JSON, OutputFormat.MARKDOWN: DocumentFormat.MARKDOWN}
-    if chosen in kind:
-        return api.render_comparison(comparison, [kind[chosen]])[kind[chosen]].decode()  # type: ignore[arg-type,index]
+    if chosen is OutputFormat.JSON:
+        return api.render_comparison(comparison, [DocumentFormat.JSON])[
+            DocumentFormat.JSON
+        ].decode()
+    if chosen is OutputFormat.MARKDOWN:
+        kind = DocumentFormat.MARKDOWN
+        return api.render_comparison(comparison, [kind])[kind].decode()
     from io import StringIO
 
     from rich.console import Console
@@ -107,6 +119,6 @@ def _formatted(comparison: object, chosen: object) -> str:
 
     buffer = StringIO()
     Console(file=buffer, width=100, highlight=False, color_system=None).print(
-        comparison_view(comparison)  # type: ignore[arg-type]
+        comparison_view(comparison)
     )
     return buffer.getvalue()

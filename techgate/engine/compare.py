@@ -64,9 +64,7 @@ def knock_out(record: Evaluation) -> KnockOut | None:
     if record.decision is not Decision.NO_GO:
         return None
     failed = tuple(
-        g.id
-        for g in record.gates
-        if g.status is GateStatus.FAILED and g.severity is Severity.NO_GO
+        g.id for g in record.gates if g.status is GateStatus.FAILED and g.severity is Severity.NO_GO
     )
     if failed:
         titles = ", ".join(g.title for g in record.gates if g.id in failed)
@@ -221,7 +219,9 @@ def _recommendation(
             "Ask the vendors to meet the no-go gates, or restate the need."
         )
     best = next(m for m in members if m.id == winner)
-    text = f"{best.vendor}'s {best.title} ranks first ({best.decision.value}, {best.ranking_score:g})."
+    text = (
+        f"{best.vendor}'s {best.title} ranks first ({best.decision.value}, {best.ranking_score:g})."
+    )
     if best.decision is Decision.CONDITIONAL:
         text += f" It may be adopted only once {len(best.conditions)} condition(s) are met."
     close = [t for t in near if t.higher == winner]

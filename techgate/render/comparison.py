@@ -73,9 +73,7 @@ def criterion_chart(comparison: Comparison, width: int = 640) -> Markup:
     scale = (width - label_width - 50) / 100
     summary = "; ".join(
         f"{c.title}: "
-        + ", ".join(
-            f"{m.id} {_score(records[m.id].criteria[index].score)}" for m in members
-        )
+        + ", ".join(f"{m.id} {_score(records[m.id].criteria[index].score)}" for m in members)
         for index, c in enumerate(first.criteria)
     )
     parts = _opening("compare", width, height, "Criterion scores per proposal: " + summary)
@@ -213,9 +211,7 @@ def comparison_view(comparison: Comparison) -> RenderableType:
     parts: list[RenderableType] = [table]
     for member in comparison.members:
         if member.knocked_out:
-            parts.append(
-                Text(f"Knocked out: {member.id}: {printable(member.knocked_out.reason)}")
-            )
+            parts.append(Text(f"Knocked out: {member.id}: {printable(member.knocked_out.reason)}"))
     for tie in comparison.near_ties:
         word = "tie" if tie.exact else "near-tie"
         parts.append(

@@ -217,4 +217,6 @@ def render_html(
     evaluation: Evaluation, paper: Paper = Paper.A4, user_templates: Path | None = None
 ) -> str:
     context = report_context(evaluation, paper, charts=True)
-    return render_template(html_environment(user_templates), "report.html.j2", context, user_templates)
+    return render_template(
+        html_environment(user_templates), "report.html.j2", context, user_templates
+    )

@@ -1,0 +1,236 @@
+"""techgate compare: knock-outs, ranking, ties within the panel's noise, records, reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from techgate import api
+from techgate.cli import cli
+from techgate.errors import InvalidInputError
+from techgate.model.comparison import Comparison
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+GO = EXAMPLES / "agent-assist-drafts.yaml"  # go, 76.22, two assessors
+CONDITIONAL = EXAMPLES / "generative-assistant-grounded.yaml"  # conditional, 74.17
+NO_GO = EXAMPLES / "chatbot-no-human.yaml"  # no-go: fails four no-go gates
+SCORE_NO_GO = EXAMPLES / "voicebot-projected-savings.yaml"
+
+
+def _copy(tmp_path: Path, source: Path, new_id: str, **replace: str) -> Path:
+    text = source.read_text(encoding="utf-8")
+    old_id = next(line for line in text.splitlines() if line.startswith("id: "))
+    text = text.replace(old_id, f"id: {new_id}", 1)
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / f"{new_id}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _compare(*paths: Path, **options: object) -> Comparison:
+    return api.compare(list(paths), **options).comparison  # type: ignore[arg-type]
+
+
+# -- ranking and knock-outs -------------------------------------------------------
+
+
+def test_ranked_by_score_with_knock_outs_shown_not_ranked() -> None:
+    comparison = _compare(CONDITIONAL, NO_GO, GO)
+    assert [(m.id, m.rank) for m in comparison.members] == [
+        ("agent-assist-drafts", 1),
+        ("generative-assistant-grounded", 2),
+        ("chatbot-no-human", None),
+    ]
+    out = comparison.members[2].knocked_out
+    assert out is not None and "human-route" in out.gates
+    assert comparison.winner == "agent-assist-drafts" and comparison.decision.value == "go"
+    conditional = comparison.members[1]
+    assert conditional.decision.value == "conditional" and conditional.conditions
+    assert "ranks first" in comparison.recommendation
+    assert "chatbot-no-human" in comparison.recommendation
+
+
+def test_a_no_go_on_score_alone_is_knocked_out_too_with_its_reason() -> None:
+    comparison = _compare(GO, SCORE_NO_GO)
+    member = next(m for m in comparison.members if m.id == "voicebot-projected-savings")
+    assert member.rank is None and member.knocked_out is not None
+    assert member.knocked_out.gates  # it does fail a no-go gate, and that is what is named
+    assert "fails the no-go gate" in member.knocked_out.reason
+
+
+def test_when_every_proposal_is_knocked_out_none_wins() -> None:
+    comparison = _compare(NO_GO, SCORE_NO_GO)
+    assert comparison.winner is None and comparison.decision.value == "no-go"
+    assert all(m.rank is None for m in comparison.members)
+    assert comparison.recommendation.startswith("Adopt none")
+
+
+def test_an_exact_tie_shares_the_rank_and_is_called_out(tmp_path: Path) -> None:
+    twin = _copy(tmp_path, GO, "agent-assist-twin")
+    comparison = _compare(GO, twin)
+    assert [m.rank for m in comparison.members] == [1, 1]
+    assert len(comparison.near_ties) == 1 and comparison.near_ties[0].exact
+    assert "not clearly ahead" in comparison.recommendation
+
+
+def test_a_difference_inside_the_panels_noise_is_a_near_tie(tmp_path: Path) -> None:
+    # GO's two assessors alone would score it some points apart: that spread
+    # is the noise. One level lower on one indicator is well inside it.
+    base = api.load(GO).proposal
+    assessor = base.assessments[0].assessor
+    indicator = next(iter(base.assessments[0].scores))
+    lower = api.proposal_with_answer(base, assessor, indicator, 1).model_dump(mode="json")
+    lower["id"] = "slightly-lower"
+    comparison = _compare(GO, lower)  # type: ignore[arg-type]
+    first, second = comparison.members
+    assert first.id == "agent-assist-drafts" and second.id == "slightly-lower"
+    gap = first.ranking_score - second.ranking_score  # type: ignore[operator]
+    assert 0 < gap < comparison.noise
+    assert [(t.higher, t.lower, t.exact) for t in comparison.near_ties] == [
+        ("agent-assist-drafts", "slightly-lower", False)
+    ]
+
+
+def test_a_clear_lead_is_not_a_near_tie() -> None:
+    comparison = _compare(GO, CONDITIONAL)
+    gap = comparison.members[0].score - comparison.members[1].score
+    assert gap > comparison.noise or comparison.near_ties
+    assert all(t.difference < comparison.noise or t.exact for t in comparison.near_ties)
+
+
+def test_the_noise_is_the_median_of_the_members_assessor_spreads() -> None:
+    comparison = _compare(GO, CONDITIONAL, NO_GO)
+    spreads = sorted(m.assessor_spread for m in comparison.members)
+    assert comparison.noise == spreads[1]
+    single = next(m for m in comparison.members if m.id == "chatbot-no-human")
+    assert single.assessor_spread == 0  # one assessor: no spread to measure
+
+
+def test_where_they_differ_most_is_ordered_by_range() -> None:
+    comparison = _compare(GO, CONDITIONAL)
+    ranges = [d.range for d in comparison.differences]
+    assert ranges == sorted(ranges, reverse=True) and ranges[0] > 0
+    top = comparison.differences[0]
+    assert set(top.best) | set(top.worst) <= {m.id for m in comparison.members}
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.permutations([GO, CONDITIONAL, NO_GO, SCORE_NO_GO]))
+def test_the_order_of_the_files_does_not_matter(order: list[Path]) -> None:
+    reference = api.render_comparison(_compare(GO, CONDITIONAL, NO_GO, SCORE_NO_GO), ["json"])
+    assert api.render_comparison(_compare(*order), ["json"]) == reference
+
+
+# -- refused input ------------------------------------------------------------------
+
+
+def test_proposals_judged_by_different_packs_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "ours.yaml").write_text(
+        "id: ours\ntitle: Ours\nversion: '1'\nextends: contact-centre\n"
+        "weights: {criteria: {safety: 9}}\n"
+    )
+    other = _copy(tmp_path, GO, "by-technology", **{"pack: contact-centre": "pack: ours.yaml"})
+    with pytest.raises(InvalidInputError) as error:
+        _compare(GO, other)
+    [problem] = error.value.problems
+    assert problem.file == str(other) and problem.field == "pack" and problem.line
+    assert "give --pack" in str(problem)
+    both = _compare(GO, other, pack="contact-centre")
+    assert {m.id for m in both.members} == {"agent-assist-drafts", "by-technology"}
+
+
+def test_two_proposals_with_one_id_are_refused(tmp_path: Path) -> None:
+    same = _copy(tmp_path, CONDITIONAL, "agent-assist-drafts")
+    with pytest.raises(InvalidInputError, match="also the id of"):
+        _compare(GO, same)
+
+
+def test_every_invalid_member_is_reported_at_once(tmp_path: Path) -> None:
+    bad = []
+    for name in ("one", "two"):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(GO.read_text().replace("vendor:", "vendr:"))
+        bad.append(path)
+    result = CliRunner().invoke(cli, ["compare", *map(str, bad)])
+    assert result.exit_code == 2
+    assert f"{bad[0]}:" in result.stderr and f"{bad[1]}:" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_one_proposal_is_not_a_comparison() -> None:
+    result = CliRunner().invoke(cli, ["compare", str(GO)])
+    assert result.exit_code == 2 and "at least two proposals" in result.stderr
+
+
+# -- the command, the record and the report -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("files", "code"),
+    [((GO, CONDITIONAL), 0), ((CONDITIONAL, NO_GO), 3), ((NO_GO, SCORE_NO_GO), 4)],
+)
+def test_exit_code_is_the_best_ranked_decision(files: tuple[Path, ...], code: int) -> None:
+    result = CliRunner().invoke(cli, ["compare", *map(str, files), "-f", "json"])
+    assert result.exit_code == code, result.stderr
+    record = json.loads(result.stdout)
+    assert record["provenance"]["record_schema"] == 1
+    assert [r["provenance"]["proposal_sha256"] for r in record["records"]] == [
+        m["proposal_sha256"] for m in record["members"]
+    ]
+
+
+def test_documents_are_byte_for_byte_reproducible(tmp_path: Path) -> None:
+    runs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        result = CliRunner().invoke(
+            cli,
+            [
+                "compare",
+                str(GO),
+                str(CONDITIONAL),
+                str(NO_GO),
+                "--pdf",
+                f"{out}/",
+                "--json",
+                f"{out}/",
+                "--md",
+                f"{out}/",
+                "--html",
+                f"{out}/",
+            ],
+        )
+        assert result.exit_code == 0, result.stderr
+        runs.append({p.name: p.read_bytes() for p in out.iterdir()})
+    assert runs[0] == runs[1]
+    assert set(runs[0]) == {f"comparison.{s}" for s in ("pdf", "json", "md", "html")}
+    assert runs[0]["comparison.pdf"].startswith(b"%PDF-")
+
+
+def test_vendor_text_is_never_markup(tmp_path: Path) -> None:
+    hostile = _copy(
+        tmp_path,
+        CONDITIONAL,
+        "hostile",
+        **{"vendor: ": "vendor: <script>alert(1)</script> | *x* "},
+    )
+    documents = api.render_comparison(_compare(GO, hostile), ["html", "md"])
+    html = documents[api.DocumentFormat.HTML].decode()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    markdown = documents[api.DocumentFormat.MARKDOWN].decode()
+    assert "<script>" not in markdown and "\\*x\\*" in markdown
+
+
+def test_a_report_may_not_overwrite_a_proposal_it_compares(tmp_path: Path) -> None:
+    member = _copy(tmp_path, CONDITIONAL, "member")
+    before = member.read_bytes()
+    result = CliRunner().invoke(cli, ["compare", str(GO), str(member), "--md", str(member)])
+    assert result.exit_code == 2 and member.read_bytes() == before

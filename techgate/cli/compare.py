@@ -104,13 +104,9 @@ def _formatted(comparison: Comparison, chosen: OutputFormat) -> str:
     from techgate import api
     from techgate.vocabulary import DocumentFormat, OutputFormat
 
-    if chosen is OutputFormat.JSON:
-        return api.render_comparison(comparison, [DocumentFormat.JSON])[
-            DocumentFormat.JSON
-        ].decode()
-    if chosen is OutputFormat.MARKDOWN:
-        kind = DocumentFormat.MARKDOWN
-        return api.render_comparison(comparison, [kind])[kind].decode()
+    if chosen is not OutputFormat.TEXT:
+        kind = DocumentFormat.JSON if chosen is OutputFormat.JSON else DocumentFormat.MARKDOWN
+        return api.render_comparison(comparison, [kind])[kind].decode("utf-8")
     from io import StringIO
 
     from rich.console import Console

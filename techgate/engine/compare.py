@@ -6,6 +6,7 @@ extra engine runs are the per-assessor scores that measure the panel's noise.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -117,7 +118,7 @@ def compare(
             noise=noise,
             exact=ranked_scores[a] == ranked_scores[b],
         )
-        for a, b in zip(order, order[1:], strict=False)
+        for a, b in itertools.pairwise(order)
         if ranked_scores[a] - ranked_scores[b] < noise or ranked_scores[a] == ranked_scores[b]
     )
     winner = order[0] if order else None

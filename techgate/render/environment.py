@@ -202,7 +202,7 @@ def markdown_environment(user_templates: Path | None = None) -> Environment:
 
 
 def render_template(environment: Environment, name: str, ctx: object, user: Path | None) -> str:
-    """A template rendered with 'ctx'; bounded by the sandbox when the user's templates are in play."""
+    """A template rendered with 'ctx'; bounded by the sandbox when user templates are in play."""
     if user is None:
         return environment.get_template(name).render(ctx=ctx)
     return render_bounded(environment, name, template_dirs(user), ctx=ctx)

@@ -82,7 +82,7 @@ def _warning(
     whose = "the panel's combined" if member is None else f"{json.dumps(member)}'s"
     worst = "; ".join(
         f"'{items[d.row]} over {items[d.column]}' is {ratio_text(d.given)}, "
-        f"about {ratio_text(round(d.consistent, 1))} would agree with the rest"
+        f"about {ratio_text(d.consistent)} would agree with the rest"
         for d in priorities.worst
     )
     text = (
@@ -296,13 +296,21 @@ def weights_view(
             table.add_row(*row)
         combined = result.combined
         verdict = "consistent" if combined.consistent else f"ABOVE {CR_LIMIT:.2f}"
-        table.caption = (
-            f"lambda_max {combined.lambda_max:.4f}  CI {combined.ci:.4f}  RI {combined.ri:.2f}  "
-            f"CR {combined.cr:.4f} ({verdict}); members' CR: "
-            + ", ".join(f"{printable_line(n)} {own.cr:.4f}" for n, own in result.members)
-        )
-        table.caption_justify = "left"
         parts.append(table)
+        parts.append(
+            Text(
+                f"lambda_max {combined.lambda_max:.4f}  CI {combined.ci:.4f}  "
+                f"RI {combined.ri:.2f}  CR {combined.cr:.4f} ({verdict})",
+                style="green" if combined.consistent else "bold yellow",
+            )
+        )
+        parts.append(
+            Text(
+                "members' CR: "
+                + ", ".join(f"{printable_line(n)} {own.cr:.4f}" for n, own in result.members),
+                style="dim",
+            )
+        )
     parts.append(Text(f"RI: {RANDOM_INDEX_SOURCE}.", style="dim"))
     if found:
         parts.append(Text("Warnings", style="bold yellow"))

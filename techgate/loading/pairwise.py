@@ -82,6 +82,8 @@ def _problems(model: PairwiseFile, pack: CriteriaPack) -> Iterator[Problem]:
             "Saaty's random index, and so the consistency ratio, is given for 10 items at most",
         )
         return
+    if not model.members:
+        yield Problem(("members",), "no panel members", "add at least one member's judgements")
     seen_names: dict[str, int] = {}
     for k, member in enumerate(model.members):
         base: DocPath = ("members", k)

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from techgate.model._base import Frozen, Identifier, LongText, Text
 
@@ -68,9 +68,18 @@ above 1) first."""
 
 Judgements = dict[PairKey, Ratio]
 
+
+def _one_line(name: str) -> str:
+    # Names are printed in tables and written into the overlay's comments.
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029" for c in name):
+        raise ValueError("a member's name is one line of text, without control characters")
+    return name
+
+
 MemberName = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]+$"),
+    StringConstraints(min_length=1, max_length=120),
+    AfterValidator(_one_line),
 ]
 
 
@@ -107,7 +116,7 @@ class PairwiseFile(Frozen):
     """The pack judged: a built-in id or a path relative to this file."""
     overlay: OverlayHeader
     """The overlay pack the weights are written to."""
-    members: Annotated[tuple[PanelMember, ...], Field(min_length=1, max_length=50)]
+    members: Annotated[tuple[PanelMember, ...], Field(max_length=50)]
     """The panel; with more than one member the matrices are combined by their
     element-wise geometric mean."""
 

@@ -229,3 +229,18 @@ def test_text_that_yaml_could_misread_survives_the_round_trip(tmp_path: Path) ->
     pack = load_pack(target)
     assert pack.title == "yes: # not a comment \u2028 é"
     assert pack.description.startswith("null Weights derived")
+
+
+@pytest.mark.slow  # spawns the installed script: the overlay is written to descriptor 1
+def test_the_overlay_alone_goes_to_standard_output_with_dash() -> None:
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "techgate"
+    done = subprocess.run(
+        [str(script), "weights", str(PAIRWISE), "-o", "-"],
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == COMMITTED.read_bytes()

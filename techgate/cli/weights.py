@@ -43,7 +43,12 @@ def weights(pairwise: Path, output: str | None, output_format: str, strict: bool
     (exit 0) unless --strict. Exit code: 0 done, 2 invalid input or, with
     --strict, judgements too inconsistent.
     """
-    from techgate.cli.output import check_destinations, resolve_output, write_files
+    from techgate.cli.output import (
+        check_destinations,
+        descriptor_of,
+        resolve_output,
+        write_files,
+    )
     from techgate.cli.weights_output import (
         extends_reference,
         json_result,
@@ -70,13 +75,18 @@ def weights(pairwise: Path, output: str | None, output_format: str, strict: bool
             for w in found
         )
     target = None if output is None else resolve_output(output, study.file.overlay.id, ".yaml")
-    text = overlay_text(study, results, pairwise.name, extends_reference(study, target))
+    # Written to standard output ('-o -'), the overlay is all that is printed there.
+    streamed = target is not None and descriptor_of(target) == 1
+    relative_to = None if target is None or streamed else target
+    text = overlay_text(study, results, pairwise.name, extends_reference(study, relative_to))
     check_overlay(text, str(target or "<overlay>"), study.pack)
     if target is not None:
         inputs = [*read, pairwise]
         check_destinations([target], inputs)
         write_files([(target, text.encode("utf-8"))], inputs)
-    if output_format == "json":
+    if streamed:
+        pass
+    elif output_format == "json":
         click.echo(json_result(study, results, found, target), nl=False)
     else:
         from rich.console import Console
@@ -86,7 +96,7 @@ def weights(pairwise: Path, output: str | None, output_format: str, strict: bool
         Console(highlight=False, width=None if _tty() else 100).print(
             weights_view(study, results, found)
         )
-    if target is not None:
+    if target is not None and not streamed:
         click.echo(f"wrote {target}", err=True)
     return 0
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from techgate.errors import InputProblem, InvalidInputError, single_problem
 from techgate.loading import (
@@ -40,12 +40,19 @@ from techgate.model.evaluation import Evaluation
 from techgate.model.proposal import Proposal
 from techgate.vocabulary import DocumentFormat, Paper
 
+if TYPE_CHECKING:
+    # numpy comes with these; commands that never weigh do not pay for it.
+    from techgate.engine.ahp import PanelPriorities
+    from techgate.loading.pairwise import PairwiseStudy
+    from techgate.render.weights import ConsistencyWarning
+
 __all__ = [
     "Compared",
     "DocumentFormat",
     "Loaded",
     "ProposalText",
     "check_file",
+    "check_overlay",
     "compare",
     "evaluate",
     "list_packs",
@@ -56,6 +63,7 @@ __all__ = [
     "read_record",
     "render",
     "render_comparison",
+    "weigh_pairwise",
 ]
 
 
@@ -264,6 +272,39 @@ def render_comparison(
         paper=Paper(paper),
         user_templates=templates,
     )
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """A panel's pairwise judgements and the weights they give."""
+
+    study: PairwiseStudy
+    """The judgements, checked against their pack."""
+    results: list[PanelPriorities]
+    """Per matrix (criteria, then indicators of a criterion): weights, λmax, CI, CR."""
+    warnings: list[ConsistencyWarning]
+    """Matrices above the consistency limit, with their worst judgements."""
+    read: tuple[Path, ...]
+    """Every file read: inputs no output may replace."""
+
+
+def weigh_pairwise(path: Path, pack_dirs: Sequence[Path] = ()) -> Weighed:
+    """Weights from a pairwise judgements file (AHP; see docs/weights.md)."""
+    from techgate.engine.ahp import weigh
+    from techgate.loading.pairwise import read_pairwise
+    from techgate.render.weights import warnings
+
+    with recording_reads() as read:
+        study = read_pairwise(path, pack_dirs)
+    results = [weigh(comparison) for comparison in study.comparisons]
+    return Weighed(study, results, warnings(results), (*read, path))
+
+
+def check_overlay(text: str, name: str, base: CriteriaPack) -> CriteriaPack:
+    """Read a generated overlay back as a pack over its base, before it is written."""
+    from techgate.loading.pairwise import check_overlay as read_back
+
+    return read_back(text, name, base)
 
 
 def read_record(path: Path) -> Evaluation:

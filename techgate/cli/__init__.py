@@ -18,6 +18,7 @@ from techgate.cli.evaluate import evaluate
 from techgate.cli.report import report
 from techgate.cli.scaffold import init, schema
 from techgate.cli.validate import validate
+from techgate.cli.weights import weights
 
 __all__ = ["ExitCode", "cli", "main"]
 
@@ -40,6 +41,7 @@ cli.add_command(validate)
 cli.add_command(criteria)
 cli.add_command(init)
 cli.add_command(schema)
+cli.add_command(weights)
 
 
 def main() -> None:

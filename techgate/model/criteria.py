@@ -373,14 +373,17 @@ class PricePolicy(Frozen):
     """Weight of the technical score in the combined score; with price_weight it makes 100."""
     price_weight: Annotated[float, Field(ge=0, le=100)] = 30.0
     """Weight of the price score in the combined score; with technical_weight it makes 100."""
-    log_base: Annotated[float, Field(le=1000)] = 2.0
+    # The validator below refuses A <= 1 with its meaning; the schema says it too.
+    log_base: Annotated[float, Field(le=1000, json_schema_extra={"exclusiveMinimum": 1})] = 2.0
     """A, for the logarithmic method: the ratio to the lowest price at which the price
     score reaches 0 (2: a bid twice the lowest scores 0). Above 1."""
     benchmark_price: Annotated[float, Field(gt=0, le=1e13)] | None = None
     """For the benchmark method: the whole-life price set before bids are opened (the
     budget or estimate). A bid at or below it scores 100; above, the score falls in a
     straight line to 0 at benchmark_zero_ratio times it."""
-    benchmark_zero_ratio: Annotated[float, Field(le=1000)] = 2.0
+    benchmark_zero_ratio: Annotated[
+        float, Field(le=1000, json_schema_extra={"exclusiveMinimum": 1})
+    ] = 2.0
     """For the benchmark method: the multiple of the benchmark price that scores 0. Above 1."""
     technical_minimum: Annotated[float, Field(ge=0, le=100)] | None = None
     """Technical score (0-100) a bid must reach for its price to be opened; required for

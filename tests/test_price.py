@@ -508,11 +508,7 @@ def test_break_even_relative_when_the_runner_up_becomes_the_lowest() -> None:
     result = price_robustness(bids, policy()).break_even
     assert result is not None
     assert (result.runner_up, result.price, result.reduction_percent) == ("c", 53_333.33, 11.11)
-    assert (result.exact_tie, result.runner_up_leads, result.solved_by) == (
-        True,
-        True,
-        "closed-form",
-    )
+    assert (result.exact_tie, result.solved_by) == (True, "closed-form")
 
 
 def test_break_even_relative_above_the_lowest() -> None:
@@ -533,7 +529,7 @@ def test_break_even_linear_with_two_bids_is_an_edge_not_a_tie() -> None:
     result = price_robustness([bid("a", 80, 100), bid("b", 70, 90)], policy("linear")).break_even
     assert result is not None
     assert (result.runner_up, result.price, result.exact_tie) == ("a", 90.0, False)
-    assert result.runner_up_leads and result.solved_by == "bisection"
+    assert result.solved_by == "bisection"
 
 
 def test_no_break_even_when_price_cannot_close_the_gap() -> None:
@@ -547,6 +543,18 @@ def test_no_break_even_when_price_cannot_close_the_gap() -> None:
 def test_no_break_even_when_price_is_excluded_or_alone() -> None:
     assert price_robustness(REVERSAL, policy("excluded")).break_even is None
     assert price_robustness([bid("a", 50, 10)], policy()).break_even is None
+
+
+def test_break_even_of_bids_already_level_is_their_price() -> None:
+    # Same price and technical score: tied first, the tie-break (id) put b second.
+    result = price_robustness([bid("b", 70, 500), bid("a", 70, 500)], policy()).break_even
+    assert result is not None
+    assert (result.runner_up, result.price, result.solved_by, result.exact_tie) == (
+        "b",
+        500.0,
+        "already-tied",
+        True,
+    )
 
 
 def random_races(seed: int) -> Race:
@@ -651,6 +659,26 @@ def test_lowering_ones_own_price_never_lowers_ones_own_score(
     prices[index] *= cut
     after = combined_scores(rule_for(method), technical, prices)[index]
     assert after >= before - 1e-9
+
+
+@given(
+    st.sampled_from(list(PriceMethod)),
+    st.lists(st.tuples(technical_st, prices_st), min_size=2, max_size=6),
+    st.data(),
+)
+def test_lowering_ones_own_price_never_raises_anyone_elses_score(
+    method: PriceMethod, entries: list[tuple[float, float]], data: st.DataObject
+) -> None:
+    # Why the runner-up at its break-even price is ahead of every other bid too.
+    index = data.draw(st.integers(0, len(entries) - 1))
+    cut = data.draw(st.floats(min_value=0.01, max_value=1.0))
+    technical = [t for t, _ in entries]
+    prices = [p for _, p in entries]
+    before = combined_scores(rule_for(method), technical, prices)
+    prices[index] *= cut
+    after = combined_scores(rule_for(method), technical, prices)
+    others = [i for i in range(len(entries)) if i != index]
+    assert all(after[i] <= before[i] + 1e-9 for i in others)
 
 
 @settings(max_examples=150)

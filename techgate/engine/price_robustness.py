@@ -181,7 +181,6 @@ def break_even(race: Race, policy: PricePolicy) -> BreakEven:
             price=None,
             reduction_percent=None,
             exact_tie=False,
-            runner_up_leads=False,
             solved_by="none",
             explanation=(
                 f"{order[1]} cannot catch up with {order[0]} on price: even near zero its "
@@ -189,7 +188,6 @@ def break_even(race: Race, policy: PricePolicy) -> BreakEven:
             ),
         )
     exact = abs(gap(price)) <= 0.005
-    leads = _leads(race, policy, r, price * (1 - 1e-9))
     reduction = 100.0 * (1.0 - price / current)
     return BreakEven.trusted(
         winner=order[0],
@@ -198,12 +196,10 @@ def break_even(race: Race, policy: PricePolicy) -> BreakEven:
         price=money(price),
         reduction_percent=points(reduction),
         exact_tie=exact,
-        runner_up_leads=leads,
         solved_by=solved_by,
         explanation=(
             f"{order[1]} would {'tie' if exact else 'overtake'} {order[0]} at a whole-life "
             f"price of {money(price):,.2f}, {points(reduction):g} % below its own"
-            + ("" if leads else "; another bid would then lead")
         ),
     )
 
@@ -218,13 +214,6 @@ def _gap_function(race: Race, policy: PricePolicy, r: int, w: int) -> Callable[[
         return scores[r] - scores[w]
 
     return gap
-
-
-def _leads(race: Race, policy: PricePolicy, r: int, x: float) -> bool:
-    prices = list(race.prices)
-    prices[r] = x
-    scores = combined_scores(policy, race.technical, prices)
-    return scores[r] >= max(scores) - TIE_TOLERANCE
 
 
 def _bisect(gap: Callable[[float], float], current: float) -> float | None:

@@ -139,9 +139,6 @@ class BreakEven(Record):
     exact_tie: bool
     """Whether the scores meet at that price; false where a formula jumps (linear with two
     bids, scores cut off at 0) and the price is the edge the runner-up must undercut."""
-    runner_up_leads: bool
-    """Whether, just below that price, the runner-up would rank first of all bids: with
-    relative formulas a lower lowest price moves every score, and a third bid can overtake."""
     solved_by: str
     """'closed-form' or 'bisection', or 'none' when no price exists."""
     explanation: str

@@ -211,18 +211,38 @@ def compare(
     if problems:
         raise InvalidInputError(problems)
     chosen = loaded[0].pack
-    entries = [Entry(item.proposal, evaluate_checked(item.proposal, chosen)) for item in loaded]
-    comparison = rank(
-        entries,
-        chosen,
-        evaluate_checked,
-        title=title or f"{len(entries)} proposals judged by {chosen.title}",
-    )
+    entries = [
+        Entry(item.proposal, evaluate_checked(item.proposal, chosen), item.document.name)
+        for item in loaded
+    ]
+    try:
+        comparison = rank(
+            entries,
+            chosen,
+            evaluate_checked,
+            title=title or f"{len(entries)} proposals judged by {chosen.title}",
+        )
+    except InvalidInputError as error:
+        raise _located(error, loaded) from None
     return Compared(
         comparison,
         tuple(path for item in loaded for path in item.read),
         tuple(notice for item in loaded for notice in item.notices),
     )
+
+
+def _located(error: InvalidInputError, loaded: list[Loaded]) -> InvalidInputError:
+    """Problems the price stage found in a proposal, at their line in its file."""
+    documents = {item.document.name: item.document for item in loaded}
+    problems = []
+    for problem in error.problems:
+        document = documents.get(problem.file)
+        if document is None or problem.line is not None:
+            problems.append(problem)
+            continue
+        path = tuple(problem.field.split(".")) if problem.field else ()
+        problems.append(document.problem(path, problem.message, problem.hint))
+    return InvalidInputError(problems)
 
 
 def _mixed_packs(loaded: list[Loaded]) -> list[InputProblem]:

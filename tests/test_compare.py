@@ -234,3 +234,96 @@ def test_a_report_may_not_overwrite_a_proposal_it_compares(tmp_path: Path) -> No
     before = member.read_bytes()
     result = CliRunner().invoke(cli, ["compare", str(GO), str(member), "--md", str(member)])
     assert result.exit_code == 2 and member.read_bytes() == before
+
+
+# -- price, the second stage --------------------------------------------------------
+
+COSTS = {"agent-assist-drafts": 400_000, "generative-assistant-grounded": 250_000}
+
+
+def _priced(tmp_path: Path, source: Path, amount: float, currency: str = "GBP") -> Path:
+    text = source.read_text(encoding="utf-8") + (
+        f"cost:\n  currency: {currency}\n  period_years: 5\n  lines:\n"
+        f"    - name: licences\n      kind: licence\n      amount: {amount / 5:.0f}\n"
+        "      per: year\n"
+    )
+    path = tmp_path / source.name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _pack(tmp_path: Path, price: str) -> Path:
+    path = tmp_path / "priced-pack.yaml"
+    path.write_text(
+        f"id: priced\ntitle: Priced\nversion: '1'\nextends: contact-centre\nprice: {price}\n"
+    )
+    return path
+
+
+def test_price_is_opened_after_knock_outs_and_combined_70_30(tmp_path: Path) -> None:
+    go = _priced(tmp_path, GO, 400_000)
+    conditional = _priced(tmp_path, CONDITIONAL, 250_000)
+    out = _priced(tmp_path, NO_GO, 10_000)  # the cheapest, but knocked out first
+    comparison = _compare(go, conditional, out)
+    stage = comparison.price
+    assert stage is not None and stage.method.value == "relative"
+    assert {b.proposal for b in stage.bids} == {
+        "agent-assist-drafts",
+        "generative-assistant-grounded",
+    }
+    # Relative: the lowest opened price scores 100; 250,000 / 400,000 x 100 = 62.5.
+    scores = {b.proposal: b.price_score for b in stage.bids}
+    assert scores == {"generative-assistant-grounded": 100.0, "agent-assist-drafts": 62.5}
+    first = comparison.members[0]
+    # 0.7 x 74.17 + 0.3 x 100 = 81.92 beats 0.7 x 76.22 + 0.3 x 62.5 = 72.10.
+    assert first.id == "generative-assistant-grounded" and first.ranking_score == 81.92
+    assert comparison.members[1].ranking_score == 72.1
+    assert comparison.price_robustness is not None
+    assert comparison.price_robustness.break_even is not None
+
+
+def test_excluded_price_is_reported_beside_the_technical_ranking(tmp_path: Path) -> None:
+    pack = _pack(tmp_path, "{method: excluded}")
+    go = _priced(tmp_path, GO, 400_000)
+    conditional = _priced(tmp_path, CONDITIONAL, 250_000)
+    comparison = _compare(go, conditional, pack=pack)
+    assert [m.id for m in comparison.members] == [
+        "agent-assist-drafts",
+        "generative-assistant-grounded",
+    ]
+    assert comparison.members[0].ranking_score == comparison.members[0].score
+    assert comparison.members[0].price == 400_000
+
+
+def test_qcbs_keeps_prices_below_the_technical_minimum_sealed(tmp_path: Path) -> None:
+    pack = _pack(tmp_path, "{method: qcbs, technical_minimum: 75}")
+    go = _priced(tmp_path, GO, 400_000)  # 76.22: opened
+    conditional = _priced(tmp_path, CONDITIONAL, 250_000)  # 74.17: sealed
+    comparison = _compare(go, conditional, pack=pack)
+    sealed = next(m for m in comparison.members if m.id == "generative-assistant-grounded")
+    assert sealed.rank is None and sealed.price is None
+    assert sealed.knocked_out is not None and "stays sealed" in sealed.knocked_out.reason
+    html = api.render_comparison(comparison, ["html"])[api.DocumentFormat.HTML].decode()
+    assert "sealed" in html and "250,000" not in html
+
+
+def test_prices_in_two_currencies_are_refused_at_the_line(tmp_path: Path) -> None:
+    go = _priced(tmp_path, GO, 400_000, "GBP")
+    conditional = _priced(tmp_path, CONDITIONAL, 250_000, "EUR")
+    result = CliRunner().invoke(cli, ["compare", str(go), str(conditional)])
+    assert result.exit_code == 2, result.output
+    assert (
+        "cost.currency" in result.stderr
+        and ":1:" not in result.stderr.split("cost.currency")[0][-8:]
+    )
+    assert "Traceback" not in result.output
+
+
+def test_price_shows_in_every_document(tmp_path: Path) -> None:
+    go = _priced(tmp_path, GO, 400_000)
+    conditional = _priced(tmp_path, CONDITIONAL, 250_000)
+    documents = api.render_comparison(_compare(go, conditional), ["html", "md", "json"])
+    for kind in documents:
+        assert b"250,000" in documents[kind] or b"250000" in documents[kind]
+    result = CliRunner().invoke(cli, ["compare", str(go), str(conditional)])
+    assert "Price stage (relative" in result.stdout

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from techgate._version import __version__
 from techgate.engine.aggregate import RANGE_SPREAD_UP_TO
 from techgate.engine.numbers import points
+from techgate.engine.price import bid_for, effective_policy, score_prices
+from techgate.engine.price_robustness import price_robustness
 from techgate.model._base import replaced
 from techgate.model.comparison import (
     COMPARISON_SCHEMA_VERSION,
@@ -26,6 +28,7 @@ from techgate.model.comparison import (
 )
 from techgate.model.criteria import CriteriaPack, Severity
 from techgate.model.evaluation import Decision, Evaluation, GateStatus, IndicatorStatus
+from techgate.model.price import PriceRobustness, PriceStage
 from techgate.model.proposal import Proposal
 
 # Differences listed in the record: enough for the report's "where they differ".
@@ -40,6 +43,30 @@ class Entry:
 
     proposal: Proposal
     record: Evaluation
+    source: str = ""
+    """Where the proposal came from (its file), for problems with its price."""
+
+
+def price_stage(
+    entries: Sequence[Entry], pack: CriteriaPack, outs: dict[str, KnockOut | None]
+) -> tuple[PriceStage | None, PriceRobustness | None]:
+    """Stage two: prices of the bids still in the race, when any is stated or the pack asks.
+
+    Knocked-out bids are left out before any price is opened, so a price
+    never rescues a bid the pack would not adopt.
+    """
+    if pack.price is None and not any(e.proposal.cost for e in entries):
+        return None, None
+    policy = effective_policy(pack)
+    bids = [
+        bid_for(e.proposal, e.record.score, e.source)
+        for e in entries
+        if outs[e.proposal.id] is None
+    ]
+    if not bids:
+        return None, None
+    robust = price_robustness(bids, policy) if len(bids) >= 2 else None
+    return score_prices(bids, policy), robust
 
 
 def assessor_spread(proposal: Proposal, pack: CriteriaPack, evaluate: Scorer) -> float:
@@ -93,13 +120,29 @@ def compare(
     spreads = {e.proposal.id: assessor_spread(e.proposal, pack, evaluate) for e in entries}
     noise = points(statistics.median(spreads.values())) if spreads else 0.0
     outs = {e.proposal.id: knock_out(e.record) for e in entries}
+    price, robust = price_stage(entries, pack, outs)
+    ranking_scores = dict(ranking_scores or {})
+    prices: dict[str, float | None] = {}
+    if price is not None:
+        for bid in price.bids:
+            if not bid.opened:
+                outs[bid.proposal] = KnockOut.trusted(
+                    gates=(),
+                    reason=f"below the technical minimum of {price.technical_minimum:g}: "
+                    "its price stays sealed",
+                )
+            elif bid.combined_score is not None:
+                ranking_scores[bid.proposal] = bid.combined_score
+                prices[bid.proposal] = bid.price
     ranked_scores = {
-        e.proposal.id: (ranking_scores or {}).get(e.proposal.id, e.record.score)
+        e.proposal.id: ranking_scores.get(e.proposal.id, e.record.score)
         for e in entries
         if outs[e.proposal.id] is None
     }
-    # Best first; equal scores share a rank, their order by id so it never wobbles.
-    order = sorted(ranked_scores, key=lambda key: (-ranked_scores[key], key))
+    technical = {e.proposal.id: e.record.score for e in entries}
+    # Best first; equal scores share a rank, ordered by technical score, then
+    # by id so that the order never wobbles (as the price stage ranks).
+    order = sorted(ranked_scores, key=lambda key: (-ranked_scores[key], -technical[key], key))
     ranks: dict[str, int] = {}
     for position, key in enumerate(order, start=1):
         previous = order[position - 2] if position > 1 else None
@@ -107,7 +150,14 @@ def compare(
         ranks[key] = ranks[previous] if same and previous else position
     by_id = {e.proposal.id: e for e in entries}
     members = tuple(
-        _member(by_id[key], spreads[key], outs[key], ranks.get(key), ranked_scores.get(key))
+        _member(
+            by_id[key],
+            spreads[key],
+            outs[key],
+            ranks.get(key),
+            ranked_scores.get(key),
+            prices.get(key),
+        )
         for key in [*order, *sorted(k for k in by_id if k not in ranks)]
     )
     near = tuple(
@@ -131,7 +181,9 @@ def compare(
         noise=noise,
         near_ties=near,
         differences=_differences([by_id[key].record for key in order]),
-        recommendation=_recommendation(members, near, winner),
+        recommendation=_recommendation(members, near, winner, robust),
+        price=price,
+        price_robustness=robust,
         records=records,
         provenance=ComparisonProvenance.trusted(
             techgate_version=__version__,
@@ -150,6 +202,7 @@ def _member(
     out: KnockOut | None,
     rank: int | None,
     ranking_score: float | None,
+    price: float | None,
 ) -> Member:
     record = entry.record
     return Member.trusted(
@@ -163,6 +216,7 @@ def _member(
         knocked_out=out,
         rank=rank,
         ranking_score=None if ranking_score is None else points(ranking_score),
+        price=price,
         conditions=tuple(c.text for c in record.conditions),
         proposal_sha256=record.provenance.proposal_sha256,
     )
@@ -211,7 +265,10 @@ def _difference(
 
 
 def _recommendation(
-    members: tuple[Member, ...], near: tuple[NearTie, ...], winner: str | None
+    members: tuple[Member, ...],
+    near: tuple[NearTie, ...],
+    winner: str | None,
+    robust: PriceRobustness | None,
 ) -> str:
     out = [m for m in members if m.knocked_out]
     if winner is None:
@@ -233,6 +290,14 @@ def _recommendation(
             f"spread of {close[0].noise:g} points; moderate the scores or seek more evidence "
             "before awarding."
         )
+    if robust is not None:
+        if robust.winner_changes_on_withdrawal:
+            text += (
+                " Beware: withdrawing one bid would change the winner (the price formula "
+                "depends on the other bids)."
+            )
+        if robust.winner_changes_across_methods:
+            text += " Another published price formula would pick another winner."
     if out:
         text += f" {len(out)} proposal(s) knocked out: {', '.join(m.id for m in out)}."
     return text

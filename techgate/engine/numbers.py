@@ -22,3 +22,8 @@ def share(value: float) -> float:
 
 def maybe_share(value: float | None) -> float | None:
     return None if value is None else share(value)
+
+
+def money(value: float) -> float:
+    """An amount of money, to the cent (two decimals)."""
+    return round(value, 2) + 0.0

@@ -233,6 +233,8 @@ def apply_overlay(base: CriteriaPack, overlay: PackOverlay, document: Document) 
     replaced = {gate.id: gate.model_dump() for gate in overlay.gates}
     gates = [replaced.pop(g["id"], g) for g in data["gates"] if g["id"] not in overlay.remove_gates]
     data["gates"] = gates + list(replaced.values())
+    if overlay.price is not None:
+        data["price"] = overlay.price.model_dump(mode="python")
     try:
         pack = CriteriaPack.model_validate(data)
     except ValidationError as error:

@@ -7,6 +7,7 @@ from typing import Literal
 
 from techgate.model._base import Record
 from techgate.model.evaluation import Decision, Evaluation
+from techgate.model.price import PriceRobustness, PriceStage
 
 COMPARISON_SCHEMA_VERSION = 1
 
@@ -45,6 +46,8 @@ class Member(Record):
     ranking_score: float | None
     """What the ranking orders by: the technical score, or technical and price
     combined when the pack scores price; null when knocked out."""
+    price: float | None
+    """Whole-life price when it was opened (null when not stated, or sealed)."""
     conditions: tuple[str, ...]
     """What must happen before it may be adopted (a conditional decision)."""
     proposal_sha256: str
@@ -119,6 +122,12 @@ class Comparison(Record):
     """Criteria and indicators, those the ranked proposals differ on most first."""
     recommendation: str
     """The recommendation in words."""
+    price: PriceStage | None
+    """Stage two: the prices of the bids still in the race, opened, scored and combined
+    with the technical scores as the pack says; null when no price is stated or set."""
+    price_robustness: PriceRobustness | None
+    """How far the price stage's winner depends on the formula and on who bid: break-even
+    price, each bid withdrawn, the winner under each method; null without a price stage."""
     records: tuple[Evaluation, ...]
     """Each member's full decision record, in member order."""
     provenance: ComparisonProvenance

@@ -327,6 +327,101 @@ class DecisionPolicy(Frozen):
         return self
 
 
+class PriceMethod(StrEnum):
+    """How a bid's whole-life price enters a comparison (see docs/price.md)."""
+
+    RELATIVE = "relative"
+    LINEAR = "linear"
+    LOGARITHMIC = "logarithmic"
+    BENCHMARK = "benchmark"
+    PER_QUALITY_POINT = "per-quality-point"
+    QCBS = "qcbs"
+    EXCLUDED = "excluded"
+
+
+class ReferenceStatistic(StrEnum):
+    """Which middle of the other bids' prices a bid is measured against."""
+
+    MEDIAN = "median"
+    MEAN = "mean"
+
+
+class AbnormallyLowRule(Frozen):
+    """When a bid's price is so far below the others that it must be explained.
+
+    EU Directive 2014/24/EU art. 69 requires an explanation of an abnormally
+    low tender but sets no figure; the default follows the Scottish
+    Government's Construction Procurement Handbook (chapter 8): more than
+    15 % below the median price.
+    """
+
+    below_percent: Annotated[float, Field(gt=0, lt=100)] = 15.0
+    """A bid priced more than this many percent below the reference is flagged for a check."""
+    reference: ReferenceStatistic = ReferenceStatistic.MEDIAN
+    """The reference: the median (default) or the mean of the other opened bids' prices."""
+
+
+class PricePolicy(Frozen):
+    """How price enters a comparison of several proposals (see docs/price.md)."""
+
+    method: PriceMethod = PriceMethod.RELATIVE
+    """relative (lowest / price x 100), linear (lowest 100 to highest 0), logarithmic
+    (1 - log(P/Pbest)/log A), benchmark (against a price set in advance),
+    per-quality-point (price / technical score), qcbs (relative, opened only for bids
+    that reach technical_minimum), or excluded (not scored, reported beside)."""
+    technical_weight: Annotated[float, Field(ge=0, le=100)] = 70.0
+    """Weight of the technical score in the combined score; with price_weight it makes 100."""
+    price_weight: Annotated[float, Field(ge=0, le=100)] = 30.0
+    """Weight of the price score in the combined score; with technical_weight it makes 100."""
+    # The validator below refuses A <= 1 with its meaning; the schema says it too.
+    log_base: Annotated[float, Field(le=1000, json_schema_extra={"exclusiveMinimum": 1})] = 2.0
+    """A, for the logarithmic method: the ratio to the lowest price at which the price
+    score reaches 0 (2: a bid twice the lowest scores 0). Above 1."""
+    benchmark_price: Annotated[float, Field(gt=0, le=1e13)] | None = None
+    """For the benchmark method: the whole-life price set before bids are opened (the
+    budget or estimate). A bid at or below it scores 100; above, the score falls in a
+    straight line to 0 at benchmark_zero_ratio times it."""
+    benchmark_zero_ratio: Annotated[
+        float, Field(le=1000, json_schema_extra={"exclusiveMinimum": 1})
+    ] = 2.0
+    """For the benchmark method: the multiple of the benchmark price that scores 0. Above 1."""
+    technical_minimum: Annotated[float, Field(ge=0, le=100)] | None = None
+    """Technical score (0-100) a bid must reach for its price to be opened; required for
+    qcbs, optional for the others. Unset: every bid still in the race is opened."""
+    abnormally_low: AbnormallyLowRule | None = AbnormallyLowRule()
+    """When a bid is flagged as abnormally low; null turns the check off."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PricePolicy:
+        problems = []
+        total = self.technical_weight + self.price_weight
+        if abs(total - 100) > 1e-9:
+            problems.append(
+                f"technical_weight ({self.technical_weight:g}) and price_weight "
+                f"({self.price_weight:g}) must add up to 100, not {total:g}"
+            )
+        if self.log_base <= 1:
+            problems.append(
+                f"log_base ({self.log_base:g}) must be above 1: it is the ratio to the lowest "
+                "price at which the price score reaches 0"
+            )
+        if self.benchmark_zero_ratio <= 1:
+            problems.append(
+                f"benchmark_zero_ratio ({self.benchmark_zero_ratio:g}) must be above 1: it is "
+                "the multiple of the benchmark price that scores 0"
+            )
+        if self.method is PriceMethod.BENCHMARK and self.benchmark_price is None:
+            problems.append("the benchmark method needs benchmark_price")
+        if self.method is PriceMethod.QCBS and self.technical_minimum is None:
+            problems.append(
+                "the qcbs method needs technical_minimum: the technical score (0-100) a bid "
+                "must reach before its price is opened"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class CriteriaPack(Frozen):
     """A complete, resolved criteria pack."""
 
@@ -348,6 +443,9 @@ class CriteriaPack(Frozen):
     """Thresholds of the decision."""
     lineage: tuple[str, ...] = ()
     """Packs this one was built from by 'extends', nearest first (filled in by techgate)."""
+    price: PricePolicy | None = None
+    """How price enters when several proposals are compared; unset: the default policy
+    (relative, 70:30) applies there. A single proposal's evaluation never uses it."""
 
     @property
     def acceptable_level(self) -> int:
@@ -386,7 +484,9 @@ class CriteriaPack(Frozen):
     @cached_property
     def sha256(self) -> str:
         """SHA-256 of the pack's canonical JSON (independent of file layout and comments)."""
-        return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()
+        # A pack without a price policy hashes as it did before there was one.
+        unset = {"price"} if self.price is None else None
+        return hashlib.sha256(self.model_dump_json(exclude=unset).encode("utf-8")).hexdigest()
 
     @cached_property
     def problems(self) -> tuple[Problem, ...]:
@@ -447,3 +547,5 @@ class PackOverlay(Frozen):
     """Gates to add; a gate with the id of an existing one replaces it."""
     remove_gates: tuple[Identifier, ...] = ()
     """Ids of base gates to drop."""
+    price: PricePolicy | None = None
+    """A price policy that replaces the base pack's as a whole; unset: inherited."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -420,6 +421,94 @@ def _schema_accepts_old_key(schema: dict[str, Any]) -> None:
     }
 
 
+class CostPer(StrEnum):
+    """How often a cost line is paid."""
+
+    ONCE = "once"
+    YEAR = "year"
+
+
+class CostKind(StrEnum):
+    """What a cost line pays for, as a bid's price schedule groups it."""
+
+    PURCHASE = "purchase"
+    IMPLEMENTATION = "implementation"
+    LICENCE = "licence"
+    RUNNING = "running"
+    SUPPORT = "support"
+    EXIT = "exit"
+    OTHER = "other"
+
+
+class CostLine(Frozen):
+    """One line of a bid's price schedule."""
+
+    name: Text
+    """What the line pays for, as the bid words it, such as 'seat licences (120 agents)'."""
+    amount: Amount
+    """The amount in the cost's currency: per year for yearly lines, in total for one-off ones."""
+    per: CostPer
+    """'once' for a one-off payment (purchase, implementation, exit), 'year' for a yearly one."""
+    kind: CostKind = CostKind.OTHER
+    """What it pays for: purchase, implementation, licence, running, support, exit or other."""
+    note: LongText = ""
+    """Assumptions behind the figure (volumes, indexation, what is excluded)."""
+
+
+class WholeLifeCost(Frozen):
+    """What the proposal costs over a stated period, from the bid's price schedule.
+
+    The whole-life total is the sum of the one-off lines plus every yearly line
+    times the period in years. With a discount rate r, yearly lines are paid at
+    the start of each year t = 0 .. period_years - 1 and discounted by
+    1 / (1 + r)^t, one-off lines are paid in year 0; r = 0 (the default) is
+    the plain undiscounted sum.
+    """
+
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    """ISO 4217 code of every amount, such as EUR or GBP."""
+    period_years: Annotated[int, Field(ge=1, le=50)]
+    """Whole years the total covers (the contract term plus any extensions priced)."""
+    lines: Annotated[tuple[CostLine, ...], Field(min_length=1, max_length=500)]
+    """The price schedule: one line per one-off or yearly cost."""
+    discount_rate: Annotated[float, Field(ge=0, le=0.25)] = 0.0
+    """Yearly real discount rate as a share, such as 0.035 for the 3.5 % of HM Treasury's
+    Green Book; 0 (the default) adds the years up undiscounted."""
+    source: LongText = ""
+    """Where the figures come from, such as 'price schedule, bid v2, 3 March'."""
+
+    @model_validator(mode="after")
+    def _priced(self) -> WholeLifeCost:
+        names = [line.name for line in self.lines]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"cost lines must have distinct names; repeated: {repeated}")
+        if self.total() <= 0:
+            raise ValueError(
+                "the whole-life total is 0: a bid must state at least one amount above 0"
+            )
+        return self
+
+    def once_total(self) -> float:
+        """The one-off lines added up."""
+        return math.fsum(line.amount for line in self.lines if line.per is CostPer.ONCE)
+
+    def yearly_total(self) -> float:
+        """The yearly lines added up: what one year costs."""
+        return math.fsum(line.amount for line in self.lines if line.per is CostPer.YEAR)
+
+    def year_factor(self) -> float:
+        """What one yearly amount weighs over the period: the years, discounted if asked."""
+        rate = self.discount_rate
+        if rate == 0:
+            return float(self.period_years)
+        return math.fsum((1 + rate) ** -year for year in range(self.period_years))
+
+    def total(self) -> float:
+        """The whole-life cost over the period, in the cost's currency."""
+        return self.once_total() + self.yearly_total() * self.year_factor()
+
+
 class Proposal(Frozen):
     """A proposed technology and the facts about it."""
 
@@ -466,6 +555,8 @@ class Proposal(Frozen):
     """Evidence that assessors cite."""
     assessments: tuple[Assessment, ...] = ()
     """Assessors' scores, one entry per assessor."""
+    cost: WholeLifeCost | None = None
+    """What it costs over a stated period, for comparisons that weigh price."""
 
     @model_validator(mode="before")
     @classmethod
@@ -499,7 +590,10 @@ class Proposal(Frozen):
                 for assessment in sorted(self.assessments, key=lambda a: a.assessor)
             ),
         )
-        return hashlib.sha256(canonical.model_dump_json().encode("utf-8")).hexdigest()
+        # A proposal without a cost hashes as it did before costs existed, so
+        # records made earlier keep their hashes.
+        unset = {"cost"} if self.cost is None else None
+        return hashlib.sha256(canonical.model_dump_json(exclude=unset).encode("utf-8")).hexdigest()
 
 
 def proposal_traits(category: Category, automation: Automation) -> frozenset[Trait]:

@@ -220,5 +220,43 @@ def comparison_view(comparison: Comparison) -> RenderableType:
                 f"within the panel's noise of {tie.noise:g}"
             )
         )
+    parts += _price_lines(comparison)
     parts.append(Text(printable(comparison.recommendation)))
     return Group(*parts)
+
+
+def _price_lines(comparison: Comparison) -> list[RenderableType]:
+    stage, robust = comparison.price, comparison.price_robustness
+    if stage is None:
+        return []
+    unit = f" {stage.currency}" if stage.currency else ""
+    lines: list[RenderableType] = [
+        Text(
+            f"Price stage ({stage.method.value}"
+            + (
+                f", technical {stage.technical_weight:g} : price {stage.price_weight:g}"
+                if stage.method.value not in ("excluded", "per-quality-point")
+                else ""
+            )
+            + f"): lowest whole-life price{unit} "
+            + ("—" if stage.lowest_price is None else f"{stage.lowest_price:,.0f}")
+        )
+    ]
+    for bid in stage.bids:
+        if bid.abnormally_low and bid.abnormally_low.flagged:
+            lines.append(
+                Text(
+                    f"Abnormally low: {bid.proposal} is "
+                    f"{bid.abnormally_low.below_reference_percent:g} % below the others' "
+                    f"{bid.abnormally_low.reference.value}; ask for an explanation"
+                )
+            )
+    if robust is not None and robust.break_even is not None:
+        lines.append(Text(printable(robust.break_even.explanation)))
+    if robust is not None:
+        lines += [
+            Text(f"Without {w.withdrawn}, {w.winner} would win instead")
+            for w in robust.withdrawals
+            if w.winner_changes
+        ]
+    return lines

@@ -14,8 +14,10 @@ from techgate.cli.app import ExitCode, TechgateGroup
 from techgate.cli.batch import batch
 from techgate.cli.criteria import criteria
 from techgate.cli.evaluate import evaluate
+from techgate.cli.moderate import moderate
 from techgate.cli.report import report
 from techgate.cli.scaffold import init, schema
+from techgate.cli.scoresheet import scoresheet
 from techgate.cli.validate import validate
 
 __all__ = ["ExitCode", "cli", "main"]
@@ -38,6 +40,8 @@ cli.add_command(validate)
 cli.add_command(criteria)
 cli.add_command(init)
 cli.add_command(schema)
+cli.add_command(scoresheet)
+cli.add_command(moderate)
 
 
 def main() -> None:

@@ -316,6 +316,11 @@ class DecisionPolicy(Frozen):
     benefits_weight: Share = 0.2
     """Share of confidence that rests on the benefits case (claimed or measured) rather than
     on the evidence behind the scores."""
+    spread_medium_from: Share = 0.2
+    """Spread band: assessors whose levels are apart by less than this share of the scale
+    agree ('low'); from it up to spread_high_above they differ ('medium')."""
+    spread_high_above: Share = 0.5
+    """Spread band: a spread above this share of the scale is 'high'."""
 
     @model_validator(mode="after")
     def _ordered(self) -> DecisionPolicy:
@@ -323,6 +328,11 @@ class DecisionPolicy(Frozen):
             raise ValueError(
                 f"conditional_threshold ({self.conditional_threshold}) must not exceed "
                 f"go_threshold ({self.go_threshold})"
+            )
+        if self.spread_medium_from > self.spread_high_above:
+            raise ValueError(
+                f"spread_medium_from ({self.spread_medium_from}) must not exceed "
+                f"spread_high_above ({self.spread_high_above})"
             )
         return self
 
@@ -423,6 +433,10 @@ class PolicyOverrides(Frozen):
     acceptable_level: Annotated[int, Field(ge=0, le=10)] | None = None
     """See the decision policy."""
     benefits_weight: Share | None = None
+    """See the decision policy."""
+    spread_medium_from: Share | None = None
+    """See the decision policy."""
+    spread_high_above: Share | None = None
     """See the decision policy."""
 
 

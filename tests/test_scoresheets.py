@@ -344,6 +344,12 @@ def test_every_bad_sheet_is_refused_with_file_sheet_and_cell(
     assert proposal.read_bytes() == before
 
 
+def test_an_empty_sheet_is_not_an_assessment(proposal: Path) -> None:
+    sheet = export(proposal, "Silent Assessor")
+    code, err = import_(proposal, sheet)
+    assert code == 2 and f"{sheet}: Scores!E5: no indicator is scored" in err
+
+
 def test_every_problem_in_every_sheet_is_reported_at_once(proposal: Path) -> None:
     def three(book: Any) -> None:
         ws = book["Scores"]

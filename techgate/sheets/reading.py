@@ -120,6 +120,13 @@ def _read_one(
     scores = _read_scores(sheet, book[layout.SCORES], proposal, pack, rows)
     if assessor is None or scores is None:
         return None
+    if not scores and rows:
+        sheet.problem(
+            f"{layout.SCORES}!{layout.SCORE}{layout.FIRST_ROW}",
+            "no indicator is scored: an empty sheet is not an assessment",
+            "score at least one indicator, or leave this sheet out",
+        )
+        return None
     return SheetAnswers(
         sheet.path,
         Assessment(assessor=assessor, scores=scores),

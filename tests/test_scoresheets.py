@@ -370,8 +370,9 @@ def test_every_problem_in_every_sheet_is_reported_at_once(proposal: Path) -> Non
 
 
 def test_two_sheets_for_one_assessor_are_refused(proposal: Path) -> None:
-    first = export(proposal, "Same Person", "a.xlsx")
-    second = changed(first, _set("E5", 1), "b.xlsx")
+    blank = export(proposal, "Same Person", "blank.xlsx")
+    first = changed(blank, _set("E5", 2), "a.xlsx")
+    second = changed(blank, _set("E5", 1), "b.xlsx")
     code, err = import_(proposal, first, second)
     assert code == 2
     assert f"{second}: Metadata!B7: a second sheet for assessor 'Same Person'" in err

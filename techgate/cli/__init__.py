@@ -15,8 +15,10 @@ from techgate.cli.batch import batch
 from techgate.cli.compare import compare
 from techgate.cli.criteria import criteria
 from techgate.cli.evaluate import evaluate
+from techgate.cli.moderate import moderate
 from techgate.cli.report import report
 from techgate.cli.scaffold import init, schema
+from techgate.cli.scoresheet import scoresheet
 from techgate.cli.validate import validate
 from techgate.cli.weights import weights
 
@@ -42,6 +44,9 @@ cli.add_command(criteria)
 cli.add_command(init)
 cli.add_command(schema)
 cli.add_command(weights)
+
+cli.add_command(scoresheet)
+cli.add_command(moderate)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ Nothing here reads files, prints or knows about YAML or templates.
 from __future__ import annotations
 
 from techgate._version import __version__
-from techgate.engine.aggregate import aggregate_answers
+from techgate.engine.aggregate import aggregate_answers, apply_moderation
 from techgate.engine.analyses import analyse
 from techgate.engine.decide import decide
 from techgate.engine.gates import GateInputs, evaluate_gates
@@ -18,7 +18,9 @@ from techgate.model.evaluation import (
     SCHEMA_VERSION,
     Evaluation,
     Gap,
+    IndicatorResult,
     IndicatorStatus,
+    ModerationSummary,
     PackSummary,
     ProposalSummary,
     Provenance,
@@ -42,7 +44,7 @@ def evaluate_checked(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
     else calls evaluate(), which checks first.
     """
     traits = proposal.traits
-    answers = aggregate_answers(proposal, pack.policy.aggregation)
+    answers = apply_moderation(proposal, aggregate_answers(proposal, pack.policy.aggregation))
     analyses, derived = analyse(proposal, pack)
     scores = score_pack(
         pack, proposal.category, traits, answers, derived, analyses.benefits.support
@@ -63,6 +65,8 @@ def evaluate_checked(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
     )
     assessors = tuple(sorted(a.assessor for a in proposal.assessments))
     dates = [proposal.date, *(a.date for a in proposal.assessments if a.date)]
+    if proposal.moderation is not None:
+        dates.append(proposal.moderation.started)
     return Evaluation.trusted(
         decision=outcome.decision,
         score=scores.score,
@@ -112,6 +116,22 @@ def evaluate_checked(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
             proposal_sha256=proposal.sha256,
             as_of=max(dates),
         ),
+        moderation=_moderation_summary(proposal, indicators),
+    )
+
+
+def _moderation_summary(
+    proposal: Proposal, indicators: dict[str, IndicatorResult]
+) -> ModerationSummary | None:
+    moderation = proposal.moderation
+    if moderation is None:
+        return None
+    moderated = [i for i in indicators.values() if i.moderation is not None]
+    return ModerationSummary.trusted(
+        started=moderation.started,
+        chair=moderation.chair,
+        moderated=tuple(i.id for i in moderated),
+        changed=tuple(i.id for i in moderated if i.moderation and i.moderation.changed),
     )
 
 

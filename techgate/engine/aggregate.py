@@ -5,8 +5,9 @@ from __future__ import annotations
 import statistics
 from typing import NamedTuple
 
-from techgate.model.criteria import Aggregation
-from techgate.model.evaluation import AssessorScore
+from techgate.model.criteria import Aggregation, DecisionPolicy
+from techgate.model.evaluation import AssessorScore, ModerationResult, SpreadBand
+from techgate.model.moderation import panel_start
 from techgate.model.proposal import Assessment, EvidenceKind, Proposal
 
 # Weakest to strongest; the steps are even because the ranking is ordinal
@@ -31,6 +32,8 @@ class Aggregate(NamedTuple):
     strength: float
     strongest: EvidenceKind | None
     answers: tuple[AssessorScore, ...]
+    moderation: ModerationResult | None = None
+    """The panel's moderated answer, which 'score' and 'unchanged' then follow."""
 
 
 def aggregate_answers(proposal: Proposal, how: Aggregation) -> dict[str, Aggregate]:
@@ -58,6 +61,48 @@ def aggregate_answers(proposal: Proposal, how: Aggregation) -> dict[str, Aggrega
                 group.append(record)
     median = how is Aggregation.MEDIAN
     return {key: _combine(tuple(group), kinds, median) for key, group in answers.items()}
+
+
+def apply_moderation(proposal: Proposal, answers: dict[str, Aggregate]) -> dict[str, Aggregate]:
+    """The combined answers with the panel's moderated ones in place of the aggregate.
+
+    The assessors' answers, their spread and the evidence they cited stay:
+    moderation settles the level, not what the independent scoring found.
+    """
+    moderation = proposal.moderation
+    if moderation is None or not moderation.scores:
+        return answers
+    moderated = dict(answers)
+    for indicator_id, agreed in moderation.scores.items():
+        start = panel_start(proposal.assessments, indicator_id)
+        level = agreed.score if isinstance(agreed.score, int) else None
+        result = ModerationResult.trusted(
+            median=start.median,
+            start=start.start,
+            score=level,
+            answer="level" if level is not None else agreed.score,
+            changed=agreed.score != start.start,
+            comment=agreed.comment,
+        )
+        found = answers.get(indicator_id)
+        if found is None:
+            found = Aggregate(None, False, 0.0, 0.0, None, ())
+        moderated[indicator_id] = found._replace(
+            score=None if level is None else float(level),
+            unchanged=agreed.score == "unchanged",
+            moderation=result,
+        )
+    return moderated
+
+
+def spread_band(spread: float, top: int, policy: DecisionPolicy) -> SpreadBand:
+    """The band of a spread, as a share of the scale, by the policy's thresholds."""
+    width = spread / top
+    if width < policy.spread_medium_from:
+        return "low"
+    if width <= policy.spread_high_above:
+        return "medium"
+    return "high"
 
 
 def _assessor(assessment: Assessment) -> str:

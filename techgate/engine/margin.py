@@ -120,6 +120,8 @@ def decision_margin(
         level_matters = _level_can_matter(state, key, weight)
         if (
             ind.derived_from is None
+            # A moderated level is the panel's: one assessor's answer no longer moves it.
+            and ind.moderation is None
             and sum(a.score is not None for a in ind.assessors) > 1
             and _answer_can_matter(state, key, ind, weight, level_matters)
         ):

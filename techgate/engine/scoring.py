@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from techgate.engine.aggregate import Aggregate
+from techgate.engine.aggregate import Aggregate, spread_band
 from techgate.engine.analyses import Derived
 from techgate.engine.numbers import SCORE_DIGITS, SHARE_DIGITS, points, share
 from techgate.engine.table import Row, Table, pack_table
@@ -100,9 +100,19 @@ def _value(
     if answer is None:
         return (_GAP, 0.0, weight, 0.0, 0.0, None, _NOT_SCORED)
     if answer.score is None:
+        moderated = answer.moderation is not None
         if answer.unchanged:
-            return (_UNCHANGED, 0.0, weight, 0.0, 0.0, answer, _LEFT_AS_IT_IS)
-        return (_NOT_APPLICABLE, 0.0, 0.0, 0.0, 0.0, answer, _ALL_NA)
+            text = _MODERATED_UNCHANGED if moderated else _LEFT_AS_IT_IS
+            return (_UNCHANGED, 0.0, weight, 0.0, 0.0, answer, text)
+        return (
+            _NOT_APPLICABLE,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            answer,
+            _MODERATED_NA if moderated else _ALL_NA,
+        )
     fraction = answer.score / top
     return (_SCORED, fraction, weight, answer.spread, answer.strength, answer, "")
 
@@ -110,6 +120,8 @@ def _value(
 _NOT_SCORED = "no assessor scored it; counts as level 0"
 _LEFT_AS_IT_IS = "the assessors say the technology leaves it as it is"
 _ALL_NA = "every assessor answered 'n/a'"
+_MODERATED_UNCHANGED = "the panel's moderated answer: the technology leaves it as it is"
+_MODERATED_NA = "the panel's moderated answer is 'n/a'"
 
 
 def score_pack(
@@ -230,6 +242,7 @@ def _criterion_results(
 ) -> tuple[CriterionResult, ...]:
     top, labels = table.top, table.labels
     spread_limit = pack.policy.disagreement_spread
+    policy = pack.policy
     make_indicator = IndicatorResult.trusted
     fractions = _FRACTIONS.setdefault(top, {})
     results = []
@@ -243,6 +256,7 @@ def _criterion_results(
             scored = status is _SCORED
             assessed = row.derived is None
             answers = aggregate.answers if aggregate else ()
+            levels_given = sum(1 for a in answers if a.score is not None)
             level = scale_score = score_pct = None
             if scored:
                 scale_score, score_pct, level = fractions.get(fraction) or _on_scale(
@@ -278,6 +292,12 @@ def _criterion_results(
                     and not any(a.evidence for a in answers if a.score is not None),
                     explanation=explanation,
                     assessors=answers,
+                    spread_band=(
+                        spread_band(aggregate.spread, top, policy)
+                        if aggregate is not None and assessed and levels_given >= 2
+                        else None
+                    ),
+                    moderation=aggregate.moderation if aggregate else None,
                 )
             )
         results.append(

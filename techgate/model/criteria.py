@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -316,6 +316,11 @@ class DecisionPolicy(Frozen):
     benefits_weight: Share = 0.2
     """Share of confidence that rests on the benefits case (claimed or measured) rather than
     on the evidence behind the scores."""
+    spread_medium_from: Share = 0.2
+    """Spread band: assessors whose levels are apart by less than this share of the scale
+    agree ('low'); from it up to spread_high_above they differ ('medium')."""
+    spread_high_above: Share = 0.5
+    """Spread band: a spread above this share of the scale is 'high'."""
 
     @model_validator(mode="after")
     def _ordered(self) -> DecisionPolicy:
@@ -323,6 +328,11 @@ class DecisionPolicy(Frozen):
             raise ValueError(
                 f"conditional_threshold ({self.conditional_threshold}) must not exceed "
                 f"go_threshold ({self.go_threshold})"
+            )
+        if self.spread_medium_from > self.spread_high_above:
+            raise ValueError(
+                f"spread_medium_from ({self.spread_medium_from}) must not exceed "
+                f"spread_high_above ({self.spread_high_above})"
             )
         return self
 
@@ -484,8 +494,18 @@ class CriteriaPack(Frozen):
     @cached_property
     def sha256(self) -> str:
         """SHA-256 of the pack's canonical JSON (independent of file layout and comments)."""
-        # A pack without a price policy hashes as it did before there was one.
-        unset = {"price"} if self.price is None else None
+        # Settings added later are left out while they are absent or at their
+        # defaults, so a pack that does not use them hashes as it did before
+        # they existed (records made earlier still name it).
+        unset: dict[str, Any] = {"price": True} if self.price is None else {}
+        defaults = DecisionPolicy.model_fields
+        later = {
+            name: True
+            for name in ("spread_medium_from", "spread_high_above")
+            if getattr(self.policy, name) == defaults[name].default
+        }
+        if later:
+            unset["policy"] = later
         return hashlib.sha256(self.model_dump_json(exclude=unset).encode("utf-8")).hexdigest()
 
     @cached_property
@@ -523,6 +543,10 @@ class PolicyOverrides(Frozen):
     acceptable_level: Annotated[int, Field(ge=0, le=10)] | None = None
     """See the decision policy."""
     benefits_weight: Share | None = None
+    """See the decision policy."""
+    spread_medium_from: Share | None = None
+    """See the decision policy."""
+    spread_high_above: Share | None = None
     """See the decision policy."""
 
 

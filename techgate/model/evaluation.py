@@ -55,6 +55,41 @@ class AssessorScore(Record):
     """The assessor's note."""
 
 
+SpreadBand = Literal["low", "medium", "high"]
+
+
+class ModerationResult(Record):
+    """What the panel's moderation did to one indicator."""
+
+    median: float | None
+    """Median of the assessors' levels (a half level for an even panel split between two);
+    null when nobody gave a level."""
+    start: int | Literal["n/a", "unchanged"] | None
+    """Where the moderated answer started: the median rounded down to a level, or 'n/a' /
+    'unchanged' when nobody gave a level; null when nobody answered."""
+    score: int | None
+    """The moderated level, or null for 'n/a' and 'unchanged'."""
+    answer: Literal["level", "n/a", "unchanged"]
+    """What kind of answer the panel agreed."""
+    changed: bool
+    """Whether the panel moved away from where moderation started."""
+    comment: str
+    """The panel's reason for the change, if any."""
+
+
+class ModerationSummary(Record):
+    """Who moderated the panel's answers, and when."""
+
+    started: dt.date
+    """When moderation started; the assessors' answers were locked from then."""
+    chair: str | None
+    """Who chaired it."""
+    moderated: tuple[str, ...]
+    """Indicators with a moderated answer, in pack order."""
+    changed: tuple[str, ...]
+    """Those whose moderated answer differs from where it started, in pack order."""
+
+
 class IndicatorResult(Record):
     """How one indicator came out."""
 
@@ -99,6 +134,12 @@ class IndicatorResult(Record):
     """How a computed score was reached, or why the indicator is a gap."""
     assessors: tuple[AssessorScore, ...]
     """Each assessor's answer, sorted by assessor."""
+    spread_band: SpreadBand | None = None
+    """How far the assessors disagree as a share of the scale, in the policy's bands: low,
+    medium or high; null with fewer than two levels given (and in records before bands)."""
+    moderation: ModerationResult | None = None
+    """The panel's moderated answer, which the score uses instead of the aggregate; null
+    when the indicator was not moderated. The assessors' own answers stay above."""
 
 
 class CriterionResult(Record):
@@ -511,3 +552,5 @@ class Evaluation(Record):
     """How far the decision is from flipping, and what would flip it."""
     provenance: Provenance
     """What produced this record."""
+    moderation: ModerationSummary | None = None
+    """The panel's moderation, when it happened; null when the answers were not moderated."""

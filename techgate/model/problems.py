@@ -18,6 +18,7 @@ from techgate.model.criteria import (
     MinCriterionScoreGate,
     MinIndicatorScoreGate,
 )
+from techgate.model.moderation import assessments_sha256, panel_start
 from techgate.model.proposal import (
     LIVE_CATEGORIES,
     MUST_STATE_GENERATION,
@@ -184,10 +185,76 @@ def proposal_problems(proposal: Proposal, pack: CriteriaPack | None = None) -> l
                             suggest(ref, evidence_ids) or "add it under 'evidence:'",
                         )
                     )
+    if proposal.moderation is not None:
+        problems += _moderation_problems(proposal)
     if pack is not None:
         problems += _trait_fact_problems(proposal, pack)
         problems += _score_problems(proposal, pack)
+        problems += _moderated_score_problems(proposal, pack)
     return problems
+
+
+def _moderation_problems(proposal: Proposal) -> Iterator[Problem]:
+    """A moderated answer away from the panel's median must say why."""
+    moderation = proposal.moderation
+    if moderation is None:
+        return
+    if not proposal.assessments:
+        yield Problem(
+            ("moderation",),
+            "moderation needs the assessors' answers, and there are none",
+            "import the scoresheets first, then start moderation",
+        )
+    locked = moderation.answers_sha256
+    if locked is not None and locked != assessments_sha256(proposal.assessments):
+        yield Problem(
+            ("moderation", "answers_sha256"),
+            "the assessments changed after moderation started; the individual answers are locked",
+            "put the assessors' answers back as they were, or remove 'moderation' to reopen "
+            "scoring",
+        )
+    for indicator_id, moderated in moderation.scores.items():
+        start = panel_start(proposal.assessments, indicator_id)
+        if moderated.score != start.start and not moderated.comment.strip():
+            began = "nobody answered it" if start.start is None else f"it starts at {start.start!r}"
+            if start.median is not None and start.median != start.start:
+                began += f" (median {start.median:g}, rounded down)"
+            yield Problem(
+                ("moderation", "scores", indicator_id),
+                f"moderated answer {moderated.score!r} differs from the panel's, and {began}, "
+                "without a comment",
+                "give the reason in 'comment', or set the score back",
+            )
+
+
+def _moderated_score_problems(proposal: Proposal, pack: CriteriaPack) -> Iterator[Problem]:
+    moderation = proposal.moderation
+    if moderation is None:
+        return
+    indicators = pack.indicators()
+    for indicator_id, moderated in moderation.scores.items():
+        path: Path = ("moderation", "scores", indicator_id)
+        found = indicators.get(indicator_id)
+        if found is None:
+            yield Problem(
+                path,
+                f"pack {pack.id!r} has no indicator {indicator_id!r}",
+                suggest(indicator_id, indicators) or f"see 'techgate criteria show {pack.id}'",
+            )
+            continue
+        indicator = found[1]
+        score = moderated.score
+        if indicator.derived is not None:
+            yield Problem(path, f"indicator {indicator_id!r} is computed and cannot be moderated")
+        elif score == "n/a" and not indicator.allow_na:
+            yield Problem((*path, "score"), f"indicator {indicator_id!r} does not allow 'n/a'")
+        elif score == "unchanged" and not indicator.allow_unchanged:
+            yield Problem((*path, "score"), f"indicator {indicator_id!r} cannot be 'unchanged'")
+        elif isinstance(score, int) and score > pack.scale.maximum:
+            yield Problem(
+                (*path, "score"),
+                f"score {score} is above the scale's top level {pack.scale.maximum}",
+            )
 
 
 def _automation_problems(proposal: Proposal) -> Iterator[Problem]:

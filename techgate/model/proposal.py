@@ -407,6 +407,44 @@ class Assessment(Frozen):
     """Indicator id to score."""
 
 
+class ModeratedAnswer(Frozen):
+    """The panel's agreed answer to one indicator, after moderation."""
+
+    score: Annotated[int, Field(ge=0, le=10)] | NotApplicable | Unchanged
+    """The moderated answer: a level, 'n/a' or 'unchanged'. It starts at the panel's
+    median (see Moderation) and differs from it only with a comment."""
+    comment: LongText = ""
+    """Why the panel moved away from the median; required when it did."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scalar_is_score(cls, data: Any) -> Any:
+        # "availability: 3" is the short form of "availability: {score: 3}".
+        if isinstance(data, int | str) and not isinstance(data, bool):
+            return {"score": data}
+        return data
+
+
+class Moderation(Frozen):
+    """The panel's moderation: once it exists, the individual answers are locked.
+
+    Each moderated answer starts at the median of the assessors' levels;
+    a median between two levels (an even panel) starts at the lower one, so
+    that moving up is what needs a reason. Where no assessor gave a level,
+    it starts at 'unchanged' if anyone said so, else 'n/a'.
+    """
+
+    started: dt.date
+    """When moderation started; from then on assessments may not change."""
+    chair: Text | None = None
+    """Who chaired the moderation."""
+    answers_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
+    """SHA-256 of the assessments when moderation started ('techgate moderate start' writes
+    it): an assessment changed since then is refused, since the answers are locked."""
+    scores: dict[Identifier, ModeratedAnswer] = {}
+    """Indicator id to the panel's moderated answer."""
+
+
 # The old name of Proposal.pack, accepted with a deprecation notice.
 OLD_PACK_KEY = "criteria"
 
@@ -558,6 +596,9 @@ class Proposal(Frozen):
     cost: WholeLifeCost | None = None
     """What it costs over a stated period, for comparisons that weigh price."""
 
+    moderation: Moderation | None = None
+    """The panel's moderated answers; once present, the assessments above are locked."""
+
     @model_validator(mode="before")
     @classmethod
     def _old_name_of_pack(cls, data: Any) -> Any:
@@ -590,9 +631,9 @@ class Proposal(Frozen):
                 for assessment in sorted(self.assessments, key=lambda a: a.assessor)
             ),
         )
-        # A proposal without a cost hashes as it did before costs existed, so
-        # records made earlier keep their hashes.
-        unset = {"cost"} if self.cost is None else None
+        # Optional blocks that are absent (no cost, no moderation yet) are left
+        # out, so a proposal hashes as it did before those blocks existed.
+        unset = {name for name in ("cost", "moderation") if getattr(self, name) is None}
         return hashlib.sha256(canonical.model_dump_json(exclude=unset).encode("utf-8")).hexdigest()
 
 

@@ -97,6 +97,8 @@ def text_view(evaluation: Evaluation) -> RenderableType:
     parts.append(_criteria(evaluation))
     if evaluation.disagreements:
         parts.append(_disagreements(evaluation, panel))
+    if evaluation.moderation is not None:
+        parts.append(_moderation(evaluation))
     if panel is not None:
         parts.append(_dissenters(panel))
     if evaluation.gaps:
@@ -236,9 +238,38 @@ def _disagreements(evaluation: Evaluation, panel: PanelView | None) -> Table:
                 table.add_row(
                     Text(indicator.title),
                     Text(scores),
-                    f"{indicator.spread:g}",
+                    f"{indicator.spread:g}"
+                    + (f" ({indicator.spread_band})" if indicator.spread_band else ""),
                     f"{indicator.score:g}",
                 )
+    return table
+
+
+def _moderation(evaluation: Evaluation) -> RenderableType:
+    moderation = evaluation.moderation
+    assert moderation is not None
+    chair = f", chaired by {moderation.chair}" if moderation.chair else ""
+    title = (
+        f"Moderated on {moderation.started.isoformat()}{chair}: "
+        f"{len(moderation.moderated)} indicators, {len(moderation.changed)} moved from the "
+        "panel's median"
+    )
+    changed = set(moderation.changed)
+    table = _table(title, ("Indicator", "Answers", "Median", "Moderated", "Comment"))
+    for criterion in evaluation.criteria:
+        for indicator in criterion.indicators:
+            result = indicator.moderation
+            if result is None or indicator.id not in changed:
+                continue
+            table.add_row(
+                Text(indicator.title),
+                Text(", ".join(f"{a.assessor}: {_answer(a)}" for a in indicator.assessors)),
+                "—" if result.median is None else f"{result.median:g}",
+                str(result.score) if result.score is not None else result.answer,
+                Text(result.comment),
+            )
+    if not changed:
+        return Text(title + "; every moderated answer stayed at its start.", style="bold")
     return table
 
 

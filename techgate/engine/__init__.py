@@ -12,6 +12,8 @@ from techgate.engine.decide import decide
 from techgate.engine.gates import GateInputs, evaluate_gates
 from techgate.engine.margin import decision_margin
 from techgate.engine.scoring import score_pack
+from techgate.engine.sensitivity import SensitivityOptions
+from techgate.engine.sensitivity import sensitivity as sensitivity_of
 from techgate.errors import InputProblem, InvalidInputError
 from techgate.model.criteria import CriteriaPack
 from techgate.model.evaluation import (
@@ -26,20 +28,25 @@ from techgate.model.evaluation import (
 from techgate.model.problems import dotted, proposal_problems
 from techgate.model.proposal import Proposal
 
-__all__ = ["evaluate", "evaluate_checked"]
+__all__ = ["SensitivityOptions", "evaluate", "evaluate_checked"]
 
 
-def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
+def evaluate(
+    proposal: Proposal, pack: CriteriaPack, *, sensitivity: SensitivityOptions | None = None
+) -> Evaluation:
     """Judge the proposal by the pack. Raises InvalidInputError if they do not fit together."""
     _check(proposal, pack)
-    return evaluate_checked(proposal, pack)
+    return evaluate_checked(proposal, pack, sensitivity=sensitivity)
 
 
-def evaluate_checked(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
+def evaluate_checked(
+    proposal: Proposal, pack: CriteriaPack, *, sensitivity: SensitivityOptions | None = None
+) -> Evaluation:
     """Judge a proposal that the loader has already checked against this pack.
 
     For techgate.api, which runs every check once with file lines; anything
-    else calls evaluate(), which checks first.
+    else calls evaluate(), which checks first. With sensitivity, the record
+    carries what would flip the decision (engine.sensitivity).
     """
     traits = proposal.traits
     answers = aggregate_answers(proposal, pack.policy.aggregation)
@@ -111,6 +118,18 @@ def evaluate_checked(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
             pack_sha256=pack.sha256,
             proposal_sha256=proposal.sha256,
             as_of=max(dates),
+        ),
+        sensitivity=None
+        if sensitivity is None
+        else sensitivity_of(
+            pack,
+            scores.raw,
+            indicators,
+            gates,
+            outcome.caps,
+            outcome.decision,
+            analyses.benefits.support,
+            sensitivity,
         ),
     )
 

@@ -42,15 +42,14 @@ from techgate.model.evaluation import (
     IndicatorStatus,
     LevelSwing,
     Sensitivity,
+    SensitivityRequest,
     WeightSwing,
 )
 
-DEFAULT_SAMPLES = 10_000
-DEFAULT_SEED = 0
-# c = 100 lets a share s vary with standard deviation sqrt(s (1 - s) / 101):
-# a 20 % criterion is drawn at 20 ± 4 points, a 10 % one at 10 ± 3 - about how
-# far apart two reasonable panels setting the weights would land.
-DEFAULT_CONCENTRATION = 100.0
+# The default concentration (model.evaluation.SensitivityRequest), c = 100,
+# lets a share s vary with standard deviation sqrt(s (1 - s) / 101): a 20 %
+# criterion is drawn at 20 ± 4 points, a 10 % one at 10 ± 3 - about how far
+# apart two reasonable panels setting the weights would land.
 
 # The share a weight swing stops short of at either end: a share of exactly 0
 # drops the criterion (no pack can say that), one of exactly 1 leaves no
@@ -62,15 +61,6 @@ _GRID = np.linspace(0.0, 1.0, 101)
 
 _RANKS = (Decision.GO, Decision.CONDITIONAL, Decision.NO_GO)
 _SEVERITY_RANK = {"no-go": 2, "conditional": 1}
-
-
-@dataclass(frozen=True)
-class SensitivityOptions:
-    """What the caller asks for: how many weight vectors, from which seed, how concentrated."""
-
-    samples: int = DEFAULT_SAMPLES
-    seed: int = DEFAULT_SEED
-    concentration: float = DEFAULT_CONCENTRATION
 
 
 @dataclass(frozen=True)
@@ -362,7 +352,7 @@ class Stability:
     by_rank: tuple[float, float, float]  # share deciding go, conditional, no-go
 
 
-def stability(basis: WeightBasis, decision: Decision, options: SensitivityOptions) -> Stability:
+def stability(basis: WeightBasis, decision: Decision, options: SensitivityRequest) -> Stability:
     """Share of Dirichlet-drawn weight vectors that keep the decision, and each outcome's share."""
     drawn = dirichlet_weights(
         shares_of(basis.weights), options.samples, options.seed, options.concentration
@@ -387,7 +377,7 @@ def sensitivity(
     caps: tuple[str, ...],
     decision: Decision,
     benefits_support: float,
-    options: SensitivityOptions,
+    options: SensitivityRequest,
 ) -> Sensitivity:
     """The sensitivity block of a record, from the figures of one engine run."""
     basis = weight_basis(pack, raw, indicators, gates, benefits_support)
@@ -411,7 +401,7 @@ def sensitivity(
 def _summary(
     decision: Decision,
     kept: float,
-    options: SensitivityOptions,
+    options: SensitivityRequest,
     weights: tuple[WeightSwing, ...],
     levels: tuple[LevelSwing, ...],
 ) -> str:

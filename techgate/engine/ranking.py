@@ -174,9 +174,9 @@ def _crossings(values: Floats, shares: Floats, column: int, gaps: tuple[float, .
         if v <= u:
             continue
         poly: Floats = np.polysub(
-            np.polymul(lines[u][0], lines[v][1]), np.polymul(lines[v][0], lines[u][1])
+            np.convolve(lines[u][0], lines[v][1]), np.convolve(lines[v][0], lines[u][1])
         )
-        poly = np.polysub(poly, gap * np.polymul(lines[u][1], lines[v][1]))
+        poly = np.polysub(poly, gap * np.convolve(lines[u][1], lines[v][1]))
         poly = np.trim_zeros(np.atleast_1d(poly), "f")
         if len(poly) > 1:
             found += [

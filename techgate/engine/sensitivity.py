@@ -244,7 +244,8 @@ def break_even_candidates(basis: WeightBasis, column: int) -> Floats:
     theta = policy.min_confidence - 0.00005
     if np.any(inside):
         blend = (1 - beta) * support_num + beta * basis.benefits_support * support_den
-        quadratic = np.polymul(cover_num, blend) - theta * np.polymul(cover_den, support_den)
+        # np.convolve multiplies polynomials without trimming leading zeros.
+        quadratic = np.convolve(cover_num, blend) - theta * np.convolve(cover_den, support_den)
     else:
         quadratic = beta * basis.benefits_support * cover_num - theta * cover_den
     roots += list(np.roots(np.trim_zeros(quadratic, "f"))) if np.any(quadratic) else []

@@ -16,7 +16,6 @@ caller puts its preferred order (say by id) first.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,10 +25,10 @@ from techgate.engine.weight_space import (
     Floats,
     Ints,
     dirichlet_weights,
-    first_change,
     linear_numerator,
     rescaled,
     shares_of,
+    swing,
 )
 
 Mask = NDArray[np.bool_]
@@ -76,8 +75,13 @@ def totals(values: Floats, weights: Floats) -> Floats:
     present = ~np.isnan(values)
     filled = np.where(present, values, 0.0)
     weights = np.asarray(weights, dtype=np.float64)
+    # Elementwise products summed over the last axis, not a matrix product:
+    # BLAS may sum one row differently from many, and a total must not depend
+    # on how many weight vectors are judged with it.
+    numerator = (weights[..., np.newaxis, :] * filled).sum(axis=-1)
+    denominator = (weights[..., np.newaxis, :] * present).sum(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out: Floats = (weights @ filled.T) / (weights @ present.T.astype(np.float64))
+        out: Floats = numerator / denominator
     return out
 
 
@@ -216,14 +220,7 @@ def winner_swaps(
 
             end = 1.0 - 1e-9 if direction > 0 else 1e-9
             candidates = np.concatenate((_crossings(values, shares, column, gaps), _GRID))
-            hit = first_change(outcome, start, direction, candidates, end=end)
-            if hit is None:
-                found.append((None, None))
-                continue
-            target, winner = hit
-            room = (1.0 - start if direction > 0 else start) * 100
-            points = min(max(math.ceil(abs(target - start) * 1e4 - 1e-6) / 100, 0.01), room)
-            found.append((round(points, 2), winner))
+            found.append(swing(outcome, start, direction, candidates, end=end) or (None, None))
         (up, up_winner), (down, down_winner) = found
         swaps.append(WeightSwap(column, start, up, up_winner, down, down_winner))
     return tuple(swaps)

@@ -14,7 +14,6 @@ level by level, coverage and evidence as they are.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,10 +27,10 @@ from techgate.engine.weight_space import (
     Floats,
     Ints,
     dirichlet_weights,
-    first_change,
     linear_numerator,
     rescaled,
     shares_of,
+    swing,
 )
 from techgate.model.criteria import CriteriaPack, DecisionPolicy
 from techgate.model.evaluation import (
@@ -269,16 +268,8 @@ def weight_swings(basis: WeightBasis) -> tuple[WeightSwing, ...]:
                 return decisions(basis, rescaled(shares, column, targets))
 
             end = 1.0 - _EDGE if direction > 0 else _EDGE
-            hit = first_change(
-                outcome, start, direction, break_even_candidates(basis, column), end=end
-            )
-            if hit is None:
-                found.append((None, None))
-                continue
-            target, rank = hit
-            room = (1.0 - start if direction > 0 else start) * 100
-            points = min(max(math.ceil(abs(target - start) * 1e4 - 1e-6) / 100, 0.01), room)
-            found.append((round(points, 2), _RANKS[rank]))
+            hit = swing(outcome, start, direction, break_even_candidates(basis, column), end=end)
+            found.append((None, None) if hit is None else (hit[0], _RANKS[hit[1]]))
         (up, up_to), (down, down_to) = found
         swings.append(
             WeightSwing.trusted(

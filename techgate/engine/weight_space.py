@@ -7,6 +7,7 @@ engine turns every weight into a share before it multiplies anything.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -108,10 +109,37 @@ def first_change(
     first = int(changed[0])
     inside = start if first == 0 else float(probes[first - 1])
     outside = float(probes[first])
+    seen_outcome = int(found[first])
     for _ in range(_ROUNDS):
         grid = np.linspace(inside, outside, _PROBES + 1)[1:]
         seen = outcome(grid)
         hit = int(np.flatnonzero(seen != base)[0])
-        outside = float(grid[hit])
+        outside, seen_outcome = float(grid[hit]), int(seen[hit])
         inside = float(grid[hit - 1]) if hit else inside
-    return outside, int(outcome(np.array([outside]))[0])
+    return outside, seen_outcome
+
+
+def swing(
+    outcome: Callable[[Floats], Ints],
+    start: float,
+    direction: int,
+    candidates: Floats,
+    *,
+    end: float,
+) -> tuple[float, int] | None:
+    """The change of share, in percentage points rounded up to 0.01, that changes outcome.
+
+    Rounded up so that applying the stated change does change it; the
+    outcome reported is the one at start plus (or minus) the stated change,
+    unless float noise right at the break leaves it unchanged there, when it
+    is the one just past the break.
+    """
+    hit = first_change(outcome, start, direction, candidates, end=end)
+    if hit is None:
+        return None
+    target, changed = hit
+    room = abs(end - start) * 100
+    points = min(max(math.ceil(abs(target - start) * 1e4 - 1e-6) / 100, 0.01), room)
+    at = int(outcome(np.array([start + direction * points / 100]))[0])
+    base = int(outcome(np.array([start]))[0])
+    return round(points, 2), at if at != base else changed

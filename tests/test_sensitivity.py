@@ -284,3 +284,14 @@ def test_without_a_request_the_record_has_no_block() -> None:
     _proposal, _pack, record = case("speech-default")
     assert record.sensitivity is None
     assert record.provenance.record_schema == 3
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_record_with_the_block_validates_to_the_same_bytes(name: str) -> None:
+    # The engine builds the block with Record.trusted; validating its JSON
+    # must give the same record, field types and all.
+    proposal, pack, _ = case(name)
+    record = api.evaluate(proposal, pack=pack, sensitivity=SensitivityRequest(samples=50))
+    text = record.model_dump_json()
+    assert Evaluation.model_validate_json(text).model_dump_json() == text
+    assert Evaluation.model_validate(record.model_dump()) == record

@@ -36,7 +36,7 @@ from techgate.loading import (
 from techgate.loading.packs import PackInfo
 from techgate.model.comparison import Comparison
 from techgate.model.criteria import CriteriaPack, PackOverlay
-from techgate.model.evaluation import Evaluation
+from techgate.model.evaluation import Evaluation, SensitivityRequest
 from techgate.model.proposal import Proposal
 from techgate.vocabulary import DocumentFormat, Paper
 
@@ -51,6 +51,7 @@ __all__ = [
     "DocumentFormat",
     "Loaded",
     "ProposalText",
+    "SensitivityRequest",
     "check_file",
     "check_overlay",
     "compare",
@@ -122,13 +123,18 @@ def evaluate(
     pack: PackChoice = None,
     packs: PackSource | None = None,
     pack_dirs: Sequence[Path] = (),
+    sensitivity: SensitivityRequest | None = None,
 ) -> Evaluation:
-    """The decision record. A Proposal object is checked against the pack here."""
+    """The decision record. A Proposal object is checked against the pack here.
+
+    With sensitivity, the record carries its 'sensitivity' block: the weight
+    and score changes that would flip the decision, and its stability.
+    """
     if isinstance(source, Proposal):
         from techgate.engine import evaluate as checked_then_run
 
         if isinstance(pack, CriteriaPack):
-            return checked_then_run(source, pack)
+            return checked_then_run(source, pack, sensitivity=sensitivity)
         source = source.model_dump(mode="json", exclude_none=True)
     loaded = (
         source
@@ -137,7 +143,7 @@ def evaluate(
     )
     from techgate.engine import evaluate_checked
 
-    return evaluate_checked(loaded.proposal, loaded.pack)
+    return evaluate_checked(loaded.proposal, loaded.pack, sensitivity=sensitivity)
 
 
 def load_pack(reference: str | Path, *, packs: PackSource | None = None) -> CriteriaPack:

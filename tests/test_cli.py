@@ -125,7 +125,7 @@ def test_usage_errors_exit_2() -> None:
 def test_unexpected_errors_exit_1_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     import techgate.engine
 
-    def explode(*_: object) -> None:
+    def explode(*_: object, **__: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(techgate.engine, "evaluate_checked", explode)

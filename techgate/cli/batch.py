@@ -25,12 +25,13 @@ from techgate.cli.options import (
     DocumentRequest,
     pack_option,
     paper_option,
+    sensitivity_options,
     templates_option,
 )
 from techgate.vocabulary import DocumentFormat, Paper, choices
 
 if TYPE_CHECKING:
-    from techgate.model.evaluation import Evaluation
+    from techgate.model.evaluation import Evaluation, SensitivityRequest
 
 FORMAT_NAMES = tuple(choices(DocumentFormat))
 # Ctrl-C, a service manager's stop, the terminal closing.
@@ -45,6 +46,7 @@ class Job:
     documents: DocumentRequest
     pack: str | None
     pack_dirs: tuple[Path, ...] = ()
+    sensitivity: SensitivityRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def evaluate_one(path: str, job: Job) -> _Evaluated:
 
     try:
         loaded = api.load(Path(path), pack=job.pack, pack_dirs=job.pack_dirs)
-        record = api.evaluate(loaded)
+        record = api.evaluate(loaded, sensitivity=job.sensitivity)
     except InvalidInputError as error:
         return _Evaluated(ItemResult(path, "invalid", problems=tuple(map(str, error.problems))))
     except (TechgateError, OSError) as error:
@@ -191,6 +193,7 @@ def _parse_formats(value: str) -> tuple[str, ...]:
 @pack_option
 @paper_option
 @templates_option
+@sensitivity_options
 def batch(
     proposals: tuple[Path, ...],
     out_dir: Path,
@@ -200,6 +203,7 @@ def batch(
     pack_dirs: tuple[Path, ...],
     paper: str,
     templates: Path | None,
+    sensitivity: SensitivityRequest | None,
 ) -> int:
     """Evaluate and render many PROPOSALS into --out-dir.
 
@@ -221,6 +225,7 @@ def batch(
         ),
         pack,
         pack_dirs,
+        sensitivity,
     )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

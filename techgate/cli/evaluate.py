@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,7 +14,11 @@ from techgate.cli.options import (
     format_option,
     output_option,
     pack_option,
+    sensitivity_options,
 )
+
+if TYPE_CHECKING:
+    from techgate.model.evaluation import SensitivityRequest
 
 
 @click.command()
@@ -28,6 +33,7 @@ from techgate.cli.options import (
     help="Width of the text format in columns (default: the terminal's, or 100).",
 )
 @document_options
+@sensitivity_options
 def evaluate(
     proposal: Path,
     pack: str | None,
@@ -36,11 +42,13 @@ def evaluate(
     output: str | None,
     width: int | None,
     documents: DocumentRequest,
+    sensitivity: SensitivityRequest | None,
 ) -> int:
     """Evaluate PROPOSAL (a .yaml file) against a criteria pack.
 
     Prints the decision in the chosen --format and writes any of --pdf,
-    --html, --md and --json alongside. Exit code: 0 go, 3 conditional,
+    --html, --md and --json alongside; --sensitivity adds what would flip
+    the decision. Exit code: 0 go, 3 conditional,
     4 no-go, 2 invalid input, 1 unexpected error.
     """
     from techgate import api
@@ -59,7 +67,7 @@ def evaluate(
 
     loaded = api.load(proposal, pack=pack, pack_dirs=pack_dirs)
     show_notices(loaded.notices)
-    record = api.evaluate(loaded)
+    record = api.evaluate(loaded, sensitivity=sensitivity)
     chosen = OutputFormat(output_format)
     paths = document_paths(record, documents)
     target = None if output is None else resolve_output(output, record.proposal.id, chosen.suffix)

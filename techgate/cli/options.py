@@ -146,3 +146,72 @@ def document_options(function: F) -> F:
             help=f"Write the {what} to PATH; a folder (or PATH/) receives <proposal-id>.{name}.",
         )(decorated)
     return decorated  # type: ignore[no-any-return]
+
+
+def sensitivity_options(function: F) -> F:
+    """--sensitivity with --samples, --seed and --concentration, gathered into 'sensitivity'.
+
+    The command receives a SensitivityRequest, or None without --sensitivity.
+    """
+
+    @functools.wraps(function)
+    def gathered(
+        *args: Any,
+        sensitivity: bool,
+        samples: int | None,
+        seed: int | None,
+        concentration: float | None,
+        **kwargs: Any,
+    ) -> Any:
+        given = {
+            name: value
+            for name, value in (
+                ("samples", samples),
+                ("seed", seed),
+                ("concentration", concentration),
+            )
+            if value is not None
+        }
+        if given and not sensitivity:
+            names = ", ".join(f"--{name}" for name in given)
+            verb = "means" if len(given) == 1 else "mean"
+            raise click.UsageError(f"{names} {verb} nothing without --sensitivity")
+        request = None
+        if sensitivity:
+            from techgate.model.evaluation import SensitivityRequest
+
+            request = SensitivityRequest(**given)
+        return function(*args, sensitivity=request, **kwargs)
+
+    decorated: Any = gathered
+    for option in reversed(
+        (
+            click.option(
+                "--sensitivity",
+                is_flag=True,
+                help="Add what would flip the decision: criterion-weight and indicator-score "
+                "swings, and the share of random weight vectors that keep it.",
+            ),
+            click.option(
+                "--samples",
+                type=click.IntRange(1, 1_000_000),
+                default=None,
+                help="Random weight vectors for the stability figure (default 10000).",
+            ),
+            click.option(
+                "--seed",
+                type=click.IntRange(0, 2**63 - 1),
+                default=None,
+                help="Seed of the random weight vectors (default 0); same seed, same figures.",
+            ),
+            click.option(
+                "--concentration",
+                type=click.FloatRange(0, 1e6, min_open=True),
+                default=None,
+                help="Dirichlet concentration: larger keeps the drawn weights nearer the "
+                "pack's (default 100).",
+            ),
+        )
+    ):
+        decorated = option(decorated)
+    return decorated  # type: ignore[no-any-return]

@@ -5,64 +5,58 @@ Nothing here reads files, prints or knows about YAML or templates.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from techgate._version import __version__
 from techgate.engine.aggregate import aggregate_answers, apply_moderation
 from techgate.engine.analyses import analyse
-from techgate.engine.decide import decide
+from techgate.engine.decide import Outcome, decide
 from techgate.engine.gates import GateInputs, evaluate_gates
 from techgate.engine.margin import decision_margin
-from techgate.engine.scoring import score_pack
+from techgate.engine.scoring import Scores, score_pack
+from techgate.engine.sensitivity import WeightBasis, weight_basis
+from techgate.engine.sensitivity import sensitivity as sensitivity_of
 from techgate.errors import InputProblem, InvalidInputError
 from techgate.model.criteria import CriteriaPack
 from techgate.model.evaluation import (
     SCHEMA_VERSION,
+    Analyses,
     Evaluation,
     Gap,
+    GateResult,
     IndicatorResult,
     IndicatorStatus,
     ModerationSummary,
     PackSummary,
     ProposalSummary,
     Provenance,
+    SensitivityRequest,
 )
 from techgate.model.problems import dotted, proposal_problems
 from techgate.model.proposal import Proposal
 
-__all__ = ["evaluate", "evaluate_checked"]
+__all__ = ["evaluate", "evaluate_checked", "weight_basis_of"]
 
 
-def evaluate(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
+def evaluate(
+    proposal: Proposal, pack: CriteriaPack, *, sensitivity: SensitivityRequest | None = None
+) -> Evaluation:
     """Judge the proposal by the pack. Raises InvalidInputError if they do not fit together."""
     _check(proposal, pack)
-    return evaluate_checked(proposal, pack)
+    return evaluate_checked(proposal, pack, sensitivity=sensitivity)
 
 
-def evaluate_checked(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
+def evaluate_checked(
+    proposal: Proposal, pack: CriteriaPack, *, sensitivity: SensitivityRequest | None = None
+) -> Evaluation:
     """Judge a proposal that the loader has already checked against this pack.
 
     For techgate.api, which runs every check once with file lines; anything
-    else calls evaluate(), which checks first.
+    else calls evaluate(), which checks first. With sensitivity, the record
+    carries what would flip the decision (engine.sensitivity).
     """
-    traits = proposal.traits
-    answers = apply_moderation(proposal, aggregate_answers(proposal, pack.policy.aggregation))
-    analyses, derived = analyse(proposal, pack)
-    scores = score_pack(
-        pack, proposal.category, traits, answers, derived, analyses.benefits.support
-    )
-    indicators = {i.id: i for c in scores.criteria for i in c.indicators}
-    gaps = tuple(
-        Gap.trusted(indicator=i.id, criterion=c.id, reason=i.explanation)
-        for c in scores.criteria
-        for i in c.indicators
-        if i.status is IndicatorStatus.GAP
-    )
-    gates = evaluate_gates(
-        pack,
-        GateInputs(proposal, traits, analyses, {c.id: c for c in scores.criteria}, indicators),
-    )
-    outcome = decide(
-        pack, scores.score, scores.confidence, scores.coverage, scores.criteria, gates, gaps
-    )
+    run = _judged(proposal, pack)
+    scores, analyses, indicators, gaps, gates, outcome = run
     assessors = tuple(sorted(a.assessor for a in proposal.assessments))
     dates = [proposal.date, *(a.date for a in proposal.assessments if a.date)]
     if proposal.moderation is not None:
@@ -117,6 +111,18 @@ def evaluate_checked(proposal: Proposal, pack: CriteriaPack) -> Evaluation:
             as_of=max(dates),
         ),
         moderation=_moderation_summary(proposal, indicators),
+        sensitivity=None
+        if sensitivity is None
+        else sensitivity_of(
+            pack,
+            scores.raw,
+            indicators,
+            gates,
+            outcome.caps,
+            outcome.decision,
+            analyses.benefits.support,
+            sensitivity,
+        ),
     )
 
 
@@ -132,6 +138,52 @@ def _moderation_summary(
         chair=moderation.chair,
         moderated=tuple(i.id for i in moderated),
         changed=tuple(i.id for i in moderated if i.moderation and i.moderation.changed),
+    )
+
+
+class _Run(NamedTuple):
+    scores: Scores
+    analyses: Analyses
+    indicators: dict[str, IndicatorResult]
+    gaps: tuple[Gap, ...]
+    gates: tuple[GateResult, ...]
+    outcome: Outcome
+
+
+def _judged(proposal: Proposal, pack: CriteriaPack) -> _Run:
+    """Every step up to the decision, with the unrounded figures the margin needs."""
+    traits = proposal.traits
+    answers = apply_moderation(proposal, aggregate_answers(proposal, pack.policy.aggregation))
+    analyses, derived = analyse(proposal, pack)
+    scores = score_pack(
+        pack, proposal.category, traits, answers, derived, analyses.benefits.support
+    )
+    indicators = {i.id: i for c in scores.criteria for i in c.indicators}
+    gaps = tuple(
+        Gap.trusted(indicator=i.id, criterion=c.id, reason=i.explanation)
+        for c in scores.criteria
+        for i in c.indicators
+        if i.status is IndicatorStatus.GAP
+    )
+    gates = evaluate_gates(
+        pack,
+        GateInputs(proposal, traits, analyses, {c.id: c for c in scores.criteria}, indicators),
+    )
+    outcome = decide(
+        pack, scores.score, scores.confidence, scores.coverage, scores.criteria, gates, gaps
+    )
+    return _Run(scores, analyses, indicators, gaps, gates, outcome)
+
+
+def weight_basis_of(proposal: Proposal, pack: CriteriaPack) -> WeightBasis:
+    """What the decision depends on once the criterion weights are free (engine.sensitivity).
+
+    For tests and tools that compare the vectorised decision with the engine's.
+    """
+    _check(proposal, pack)
+    run = _judged(proposal, pack)
+    return weight_basis(
+        pack, run.scores.raw, run.indicators, run.gates, run.analyses.benefits.support
     )
 
 

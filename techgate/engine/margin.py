@@ -44,7 +44,7 @@ _FloorGate = MinIndicatorScoreGate | MinCriterionScoreGate
 
 
 @dataclass(frozen=True)
-class _State:
+class MarginState:
     pack: CriteriaPack
     raw: Raw
     gates: tuple[GateResult, ...]
@@ -56,13 +56,13 @@ class _State:
     fixed_rank: dict[str, int]
 
 
-def _state(
+def margin_state(
     pack: CriteriaPack,
     raw: Raw,
     gates: tuple[GateResult, ...],
     caps: tuple[str, ...],
     decision: Decision,
-) -> _State:
+) -> MarginState:
     pairs = list(zip(pack.gates, gates, strict=True))
     dependent: dict[str, list[tuple[_FloorGate, GateResult]]] = {key: [] for key in raw.fraction}
     for index, keys in pack_table(pack).floor_gates:
@@ -85,7 +85,7 @@ def _state(
     fixed_rank = dict.fromkeys(dependent, worst)
     for key in {key for _, keys in failed for key in keys}:
         fixed_rank[key] = max((rank for rank, keys in failed if key not in keys), default=0)
-    return _State(pack, raw, gates, caps, decision, dependent, fixed_rank)
+    return MarginState(pack, raw, gates, caps, decision, dependent, fixed_rank)
 
 
 def _band(score: float, go: float, conditional: float) -> int:
@@ -105,7 +105,7 @@ def decision_margin(
     decision: Decision,
     by_score: Decision,
 ) -> Margin:
-    state = _state(pack, raw, gates, caps, decision)
+    state = margin_state(pack, raw, gates, caps, decision)
     better: list[tuple[float, Flip]] = []
     worse: list[tuple[float, Flip]] = []
     step = 1 / pack.scale.maximum
@@ -142,7 +142,7 @@ def decision_margin(
                     score = points(score)  # near a threshold the rounding decides
                 if _band(score, go, conditional) == band:
                     continue
-            outcome = _decision_with(state, key, moved - fraction, 0.0)
+            outcome = decision_with(state, key, moved - fraction, 0.0)
             if outcome is decision:
                 continue
             level = round(moved * pack.scale.maximum, 2)
@@ -189,7 +189,7 @@ def decision_margin(
     )
 
 
-def _decision_with(state: _State, key: str, delta: float, confidence_delta: float) -> Decision:
+def decision_with(state: MarginState, key: str, delta: float, confidence_delta: float) -> Decision:
     """The decision if one indicator's fraction moved by delta (and confidence by its delta)."""
     pack, raw = state.pack, state.raw
     rank = state.fixed_rank[key]
@@ -220,7 +220,7 @@ def _decision_with(state: _State, key: str, delta: float, confidence_delta: floa
     return _RANKS[rank]
 
 
-def _level_can_matter(state: _State, key: str, weight: float) -> bool:
+def _level_can_matter(state: MarginState, key: str, weight: float) -> bool:
     """Whether one level either way on this indicator could reach a threshold or a floor.
 
     Most indicators sit far from every line one level can cross; for them
@@ -249,7 +249,7 @@ def _level_can_matter(state: _State, key: str, weight: float) -> bool:
 
 
 def _answer_can_matter(
-    state: _State, key: str, ind: IndicatorResult, weight: float, level_matters: bool
+    state: MarginState, key: str, ind: IndicatorResult, weight: float, level_matters: bool
 ) -> bool:
     """Whether one assessor's answer, one level either way, could move the decision at all.
 
@@ -275,7 +275,7 @@ def _answer_can_matter(
 
 
 def _assessor_flips(
-    state: _State,
+    state: MarginState,
     ind: IndicatorResult,
     better: list[tuple[float, Flip]],
     worse: list[tuple[float, Flip]],
@@ -305,7 +305,7 @@ def _assessor_flips(
                 continue  # neither the combined answer nor the spread moves
             loss = agreement_loss(spread_after, top) - agreement_loss(spread_before, top)
             confidence_delta = -(factor * loss) / raw.support_weight if raw.support_weight else 0.0
-            outcome = _decision_with(state, ind.id, (after - before) / top, confidence_delta)
+            outcome = decision_with(state, ind.id, (after - before) / top, confidence_delta)
             if outcome is state.decision:
                 continue
             flip = Flip.trusted(
@@ -335,7 +335,7 @@ def _below(score: float, pack: CriteriaPack, by_score: Decision) -> float | None
     return None
 
 
-def _binding(state: _State, by_score: Decision) -> tuple[str, ...]:
+def _binding(state: MarginState, by_score: Decision) -> tuple[str, ...]:
     decision = state.decision
     binding = [
         g.id

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from techgate.model._base import Record
+from pydantic import Field
+
+from techgate.model._base import Frozen, Record
 from techgate.model.criteria import DecisionPolicy, Severity
 from techgate.model.proposal import Category, EvidenceKind
 
-SCHEMA_VERSION = 2
+# 3: the optional 'sensitivity' block. Layout-2 records read as they are (it is absent).
+SCHEMA_VERSION = 3
 
 
 class Decision(StrEnum):
@@ -460,6 +463,93 @@ class Margin(Record):
     """The margin in a sentence."""
 
 
+class WeightSwing(Record):
+    """How far one criterion's weight share can move before the decision changes.
+
+    The criterion's share of the total weight moves; every other criterion's
+    weight is rescaled in proportion, so the shares still sum to 1.
+    """
+
+    criterion: str
+    """Criterion id."""
+    title: str
+    """Criterion title."""
+    share: float
+    """Its weight share in the pack, 0-1."""
+    up: float | None
+    """Percentage points its share must rise (rounded up to 0.01) to change the decision;
+    null if no share up to 100 % changes it."""
+    up_to: Decision | None
+    """The decision after that rise; null with 'up'."""
+    down: float | None
+    """Percentage points its share must fall (rounded up to 0.01) to change the decision;
+    null if no share down to 0 % changes it."""
+    down_to: Decision | None
+    """The decision after that fall; null with 'down'."""
+
+
+class LevelSwing(Record):
+    """How far one scored indicator's combined score can move before the decision changes.
+
+    Coverage and evidence stay as they are, as in the margin's one-level flips.
+    """
+
+    indicator: str
+    """Indicator id."""
+    title: str
+    """Indicator title."""
+    score: float
+    """Its combined score now, in levels of the pack's scale."""
+    up: float | None
+    """Levels it must rise to change the decision; null if not even the top level does."""
+    up_to: Decision | None
+    """The decision after that rise; null with 'up'."""
+    down: float | None
+    """Levels it must fall to change the decision; null if not even level 0 does."""
+    down_to: Decision | None
+    """The decision after that fall; null with 'down'."""
+
+
+class SensitivityRequest(Frozen):
+    """What a caller asks of the sensitivity analysis (evaluate --sensitivity)."""
+
+    samples: Annotated[int, Field(ge=1, le=1_000_000)] = 10_000
+    """Random criterion-weight vectors to draw for the stability figure."""
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
+    """Seed of numpy's PCG64 generator."""
+    concentration: Annotated[float, Field(gt=0, le=1e6)] = 100.0
+    """Dirichlet concentration c (alpha = c x the pack's weight shares): larger keeps the
+    drawn weights nearer the pack's. 100 lets a 20 % share vary by about 4 points."""
+
+
+class Sensitivity(Record):
+    """What changes of weights or scores would change the decision, and how stable it is."""
+
+    samples: int
+    """Random criterion-weight vectors drawn for 'stability'."""
+    seed: int
+    """Seed of numpy's PCG64 generator that drew them; the same seed gives the same figures."""
+    concentration: float
+    """Dirichlet concentration c: the vectors are drawn with alpha = c x the pack's shares,
+    so each share varies with standard deviation sqrt(s (1 - s) / (c + 1))."""
+    stability: float
+    """Share of the drawn weight vectors that keep the decision, 0-1."""
+    go: float
+    """Share of the drawn vectors that decide go."""
+    conditional: float
+    """Share of the drawn vectors that decide conditional."""
+    no_go: float
+    """Share of the drawn vectors that decide no-go."""
+    weights: tuple[WeightSwing, ...]
+    """Per criterion, in pack order: the smallest change of its weight share that changes the
+    decision."""
+    indicators: tuple[LevelSwing, ...]
+    """Per scored indicator, in pack order: the smallest change of its score that changes the
+    decision."""
+    summary: str
+    """The sensitivity in a sentence."""
+
+
 class ProposalSummary(Record):
     """The proposal, as the record identifies it."""
 
@@ -554,3 +644,6 @@ class Evaluation(Record):
     """What produced this record."""
     moderation: ModerationSummary | None = None
     """The panel's moderation, when it happened; null when the answers were not moderated."""
+    sensitivity: Sensitivity | None = None
+    """What changes of criterion weights or indicator scores would change the decision, and a
+    Monte Carlo stability figure; null unless asked for (evaluate --sensitivity)."""

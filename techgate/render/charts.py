@@ -13,6 +13,7 @@ import textwrap
 from markupsafe import Markup, escape
 
 from techgate.model.evaluation import BenefitsCase, CriterionResult
+from techgate.render.sensitivity_view import WeightRange
 
 INK = "#1a1a1a"
 GRID = "#b8b8b8"
@@ -193,3 +194,71 @@ def _opening(kind: str, width: float, height: float, title: str) -> list[str]:
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
         f"<title>{escape(title)}</title>",
     ]
+
+
+def tornado_chart(ranges: tuple[WeightRange, ...], width: int = 560) -> Markup:
+    """Per criterion, the weight shares (0-100 %) over which the decision holds, narrowest first.
+
+    A bar spans the range that keeps the decision; the tick marks the pack's
+    share; a bar reaching an end holds all the way there. Beyond a bar's end
+    the decision becomes the one written there.
+    """
+    if not ranges:
+        return Markup("")
+    row, label_width, top, right = 26, 190, 22, 70
+    axis = width - label_width - right
+    height = top + row * len(ranges) + 24
+
+    def x(percent: float) -> float:
+        return label_width + axis * percent / 100
+
+    summary = "; ".join(
+        f"{r.title}: now {r.share:.2f} %, holds from {r.low:.2f} % to {r.high:.2f} %"
+        for r in ranges
+    )
+    parts = _opening(
+        "tornado", width, height, "Criterion weight shares that keep the decision: " + summary
+    )
+    for percent in (0, 25, 50, 75, 100):
+        parts.append(
+            f'<line x1="{_n(x(percent))}" y1="{top - 4}" x2="{_n(x(percent))}" '
+            f'y2="{top + row * len(ranges)}" stroke="{GRID}" stroke-width="0.6"/>'
+        )
+        parts.append(
+            f'<text x="{_n(x(percent))}" y="{top - 8}" text-anchor="middle" font-size="8" '
+            f'fill="{INK}">{percent} %</text>'
+        )
+    for index, item in enumerate(ranges):
+        y = top + index * row
+        parts.append(
+            f'<text x="{label_width - 6}" y="{_n(y + 15)}" text-anchor="end" '
+            f'font-size="10" fill="{INK}">{escape(_short(item.title))}</text>'
+        )
+        parts.append(
+            f'<rect x="{_n(x(item.low))}" y="{_n(y + 4)}" width="{_n(x(item.high) - x(item.low))}"'
+            f' height="15" fill="{PALE}" stroke="{FILL}" stroke-width="0.6"/>'
+        )
+        parts.append(
+            f'<line x1="{_n(x(item.share))}" y1="{_n(y + 1)}" x2="{_n(x(item.share))}" '
+            f'y2="{_n(y + 22)}" stroke="{INK}" stroke-width="2"/>'
+        )
+        if item.below is not None:
+            parts.append(
+                f'<text x="{_n(x(item.low) - 3)}" y="{_n(y + 15)}" text-anchor="end" '
+                f'font-size="8" fill="{INK}">{escape(item.below.value)}</text>'
+            )
+        if item.above is not None:
+            parts.append(
+                f'<text x="{_n(x(item.high) + 3)}" y="{_n(y + 15)}" font-size="8" '
+                f'fill="{INK}">{escape(item.above.value)}</text>'
+            )
+    parts.append(
+        f'<text x="{label_width}" y="{height - 6}" font-size="8" fill="{INK}">'
+        "bar: shares that keep the decision; tick: the pack's share</text>"
+    )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every value above is escaped or numeric
+
+
+def _short(title: str) -> str:
+    return title if len(title) <= 32 else title[:31] + "…"

@@ -11,7 +11,7 @@ falls back to the built-in files.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,11 +26,18 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from techgate.model.evaluation import Evaluation, GateResult, IndicatorResult, Reason
+from techgate.model.evaluation import (
+    Evaluation,
+    GateResult,
+    IndicatorResult,
+    LevelSwing,
+    Reason,
+)
 from techgate.render.formats import Paper
 from techgate.render.panel import PanelView, panel_view
 from techgate.render.safe_text import printable, short_name
 from techgate.render.sandbox import BoundedSandbox, ConfinedLoader, render_bounded
+from techgate.render.sensitivity_view import WeightRange
 from techgate.resources import data_dir
 
 # Characters that start emphasis, code, links or table cells wherever they stand.
@@ -90,6 +97,13 @@ class ReportContext:
     """Gates that apply only because of the proposal's traits."""
     panel: PanelView | None
     """Beyond a handful of assessors, their answers summarised (None: every answer inline)."""
+    weight_ranges: tuple[WeightRange, ...] = ()
+    """With a sensitivity block: per criterion, the weight shares that keep the decision,
+    narrowest first."""
+    level_swings: tuple[LevelSwing, ...] = ()
+    """With a sensitivity block: the indicators whose score change flips it soonest."""
+    tornado_chart: Markup = field(default_factory=Markup)
+    """With a sensitivity block and charts: the weight ranges as an inline SVG."""
 
 
 def report_context(
@@ -117,7 +131,27 @@ def report_context(
         trait_indicators=tuple(indicators[k] for k in automation.indicators if k in indicators),
         trait_gates=tuple(gates[k] for k in automation.gates if k in gates),
         panel=panel_view(evaluation),
+        **_sensitivity_parts(evaluation, charts),
     )
+
+
+def _sensitivity_parts(evaluation: Evaluation, charts: bool) -> dict[str, Any]:
+    """The context a sensitivity block adds; nothing for a record without one."""
+    block = evaluation.sensitivity
+    if block is None:
+        return {}
+    from techgate.render.sensitivity_view import nearest_level_swings, weight_ranges
+
+    ranges = weight_ranges(block)
+    parts: dict[str, Any] = {
+        "weight_ranges": ranges,
+        "level_swings": tuple(nearest_level_swings(block)),
+    }
+    if charts:
+        from techgate.render.charts import tornado_chart
+
+        parts["tornado_chart"] = tornado_chart(ranges)
+    return parts
 
 
 def binding_words(evaluation: Evaluation) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from techgate.model.evaluation import (
     GateStatus,
     IndicatorResult,
     IndicatorStatus,
+    Sensitivity,
 )
 from techgate.render.panel import PanelView, panel_view
 from techgate.render.safe_text import printable
@@ -69,6 +70,8 @@ def text_view(evaluation: Evaluation) -> RenderableType:
         _facts(evaluation, panel),
         _margin(evaluation),
     ]
+    if evaluation.sensitivity is not None:
+        parts.append(_sensitivity(evaluation.sensitivity))
     lenient = [g for g in evaluation.gates if g.lenient]
     if lenient:
         names = ", ".join(f"'{g.title}'" for g in lenient)
@@ -363,6 +366,50 @@ def _margin(evaluation: Evaluation) -> Text:
         text.append(f"\n  → {flip.to.value.upper()} if ")
         text.append(flip.change)
     return text
+
+
+def _sensitivity(block: Sensitivity) -> RenderableType:
+    from techgate.render.sensitivity_view import nearest_level_swings, weight_ranges
+
+    heading = Text("Sensitivity: ", style="bold")
+    heading.append(block.summary)
+    table = _table(
+        "Criterion weight shares that keep the decision (others rescaled in proportion)",
+        ("Criterion", "Share now", "Keeps it from", "to", "Beyond"),
+    )
+    for item in weight_ranges(block):
+        beyond = "; ".join(
+            f"{label} {decision.value}"
+            for label, decision in (("below:", item.below), ("above:", item.above))
+            if decision is not None
+        )
+        table.add_row(
+            Text(item.title),
+            f"{item.share:.2f} %",
+            f"{item.low:.2f} %",
+            f"{item.high:.2f} %",
+            beyond or "holds over 0-100 %",
+        )
+    parts: list[RenderableType] = [heading, table]
+    swings = nearest_level_swings(block)
+    if swings:
+        levels = _table(
+            "Indicator scores that change it, in levels",
+            ("Indicator", "Now", "Up", "Down"),
+        )
+        for swing in swings:
+            levels.add_row(
+                Text(swing.title),
+                f"{swing.score:g}",
+                "—"
+                if swing.up is None or swing.up_to is None
+                else f"+{swing.up:g} → {swing.up_to.value}",
+                "—"
+                if swing.down is None or swing.down_to is None
+                else f"−{swing.down:g} → {swing.down_to.value}",
+            )
+        parts.append(levels)
+    return Group(*parts)
 
 
 def _money(value: float | None, currency: str | None = None) -> str:

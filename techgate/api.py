@@ -226,7 +226,8 @@ def compare(
             entries,
             chosen,
             evaluate_checked,
-            title=title or f"{len(entries)} proposals judged by {chosen.title}",
+            # The pack names the need when it is the procurement's own.
+            title=title or chosen.title,
         )
     except InvalidInputError as error:
         raise _located(error, loaded) from None

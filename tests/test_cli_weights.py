@@ -80,8 +80,8 @@ def test_json_result_is_deterministic_and_complete(tmp_path: Path) -> None:
     assert sum(criteria["priorities"].values()) == pytest.approx(1.0, abs=1e-5)
     assert criteria["cr"] < 0.10 and criteria["consistent"] is True
     assert [m["name"] for m in criteria["members"]] == [
-        "Head of customer service",
-        "Procurement risk lead",
+        "Dana Okafor (billing chat team leader)",
+        "Imran Siddiqui (customer experience lead)",
     ]
     assert {"lambda_max", "ci", "ri", "cr", "least_consistent"} <= set(criteria)
     assert result["warnings"] == []

@@ -327,3 +327,63 @@ def test_price_shows_in_every_document(tmp_path: Path) -> None:
         assert b"250,000" in documents[kind] or b"250000" in documents[kind]
     result = CliRunner().invoke(cli, ["compare", str(go), str(conditional)])
     assert "Price stage (relative" in result.stdout
+
+
+# -- how robust the ranking is -----------------------------------------------------
+
+
+def _moved(shares: dict[str, float], key: str, points_: float) -> dict[str, float]:
+    """Shares (percent) with one moved by points_, the others rescaled in proportion."""
+    new = shares[key] + points_
+    rest = 100 - shares[key]
+    return {k: (new if k == key else v * (100 - new) / rest) for k, v in shares.items()}
+
+
+def test_each_winner_swap_really_swaps_the_winner_and_not_before() -> None:
+    comparison = _compare(GO, CONDITIONAL)
+    sensitivity = comparison.sensitivity
+    assert sensitivity is not None and not sensitivity.weighs_price
+    pack = api.load(GO).pack
+    total = sum(c.weight for c in pack.criteria)
+    shares = {c.id: 100 * c.weight / total for c in pack.criteria}
+    checked = 0
+    for swap in sensitivity.swaps:
+        for amount, who, sign in ((swap.up, swap.up_winner, 1), (swap.down, swap.down_winner, -1)):
+            if amount is None:
+                continue
+            # Criterion scores in the record are rounded to 0.01, so the stated
+            # change is exact to within a few hundredths of a point.
+            after = api.pack_with(
+                pack, criterion_weights=_moved(shares, swap.weight, sign * (amount + 0.05))
+            )
+            assert _compare(GO, CONDITIONAL, pack=after).winner == who
+            before = api.pack_with(
+                pack, criterion_weights=_moved(shares, swap.weight, sign * (amount - 0.05))
+            )
+            assert _compare(GO, CONDITIONAL, pack=before).winner == comparison.winner
+            checked += 1
+    assert checked >= 1  # a close pair: some weight can swap it
+
+
+def test_rank_acceptability_is_seeded_and_adds_up() -> None:
+    first = _compare(GO, CONDITIONAL, CONDITIONAL.with_name("crm-consolidation.yaml"))
+    again = _compare(GO, CONDITIONAL, CONDITIONAL.with_name("crm-consolidation.yaml"))
+    assert first.sensitivity == again.sensitivity and first.sensitivity is not None
+    for row in first.sensitivity.shares:
+        assert abs(sum(row.ranks) - 1) < 1e-3 and row.wins == row.ranks[0]
+    for place in range(len(first.sensitivity.shares)):
+        assert abs(sum(r.ranks[place] for r in first.sensitivity.shares) - 1) < 1e-3
+    # The winner at the pack's own weights wins in most weightings drawn around them.
+    assert first.sensitivity.shares[0].proposal == first.winner
+    assert first.sensitivity.shares[0].wins == max(r.wins for r in first.sensitivity.shares)
+
+
+def test_price_is_one_of_the_weights_varied_when_the_pack_weighs_it(tmp_path: Path) -> None:
+    go = _priced(tmp_path, GO, 400_000)
+    conditional = _priced(tmp_path, CONDITIONAL, 250_000)
+    sensitivity = _compare(go, conditional).sensitivity
+    assert sensitivity is not None and sensitivity.weighs_price
+    price = next(s for s in sensitivity.swaps if s.weight == "price")
+    assert price.share == 30.0
+    # The cheaper bid leads on price: less weight on price is what could put the other first.
+    assert price.down is not None and price.down_winner == "agent-assist-drafts"

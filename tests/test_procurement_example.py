@@ -72,7 +72,7 @@ def _gate(record: Evaluation, gate_id: str) -> str:
 def test_every_bid_is_judged_by_the_panels_own_overlay(records: dict[Path, Evaluation]) -> None:
     for record in records.values():
         assert record.pack.id == "procurement-chat"
-        assert record.provenance.pack_lineage == ("contact-centre",)
+        assert record.provenance.pack_lineage == ("procurement-weights", "contact-centre")
     assert len({r.provenance.pack_sha256 for r in records.values()}) == 1
 
 
@@ -266,7 +266,8 @@ def _knocked_out_bid_without(folder: Path, path: tuple[str, ...]) -> Path:
     for key in path[:-1]:
         holder = holder[key]
     del holder[path[-1]]
-    shutil.copy(PROCUREMENT / "pack.yaml", folder / "pack.yaml")
+    for name in ("pack.yaml", "weights.yaml"):
+        shutil.copy(PROCUREMENT / name, folder / name)
     shorter = folder / KNOCKED_OUT.name
     with shorter.open("w", encoding="utf-8") as stream:
         yaml.dump(data, stream)
@@ -313,3 +314,27 @@ def test_without_its_route_to_a_person_the_bid_also_fails_the_human_route(tmp_pa
     route = next(g for g in record.gates if g.id == "human-route")
     assert route.status.value == "failed" and route.missing_facts
     assert route.condition is not None and route.condition.startswith("State")
+
+
+def test_the_tender_opens_prices_only_for_bids_in_the_race_and_says_how_robust_it_is() -> None:
+    paths = sorted(PROCUREMENT.glob("vendor-*.yaml"))
+    comparison = api.compare(paths).comparison
+    stage = comparison.price
+    assert stage is not None and stage.method.value == "qcbs" and stage.technical_minimum == 60
+    # Two stages: the knocked-out bid's (lowest) price is never opened or shown.
+    assert {b.proposal for b in stage.bids} == {"harbourlight-answers", "quaystone-chat"}
+    assert all(b.opened for b in stage.bids) and stage.lowest_price == 360_000
+    # 360,000 / 410,000 x 100 = 87.80; 0.7 x 80.09 + 0.3 x 87.80 = 82.40.
+    first = comparison.members[0]
+    assert (first.id, first.rank, first.ranking_score) == ("harbourlight-answers", 1, 82.4)
+    assert comparison.near_ties == ()
+    robust = comparison.price_robustness
+    assert robust is not None and robust.break_even is not None
+    # With two bids the linear formula gives the cheaper 100 and the dearer 0:
+    # the report must say that another published formula would change the winner.
+    linear = next(m for m in robust.across_methods if m.method.value == "linear")
+    assert linear.winner == "quaystone-chat" and robust.winner_changes_across_methods
+    assert "Another published price formula" in comparison.recommendation
+    sensitivity = comparison.sensitivity
+    assert sensitivity is not None and sensitivity.weighs_price
+    assert sensitivity.shares[0].proposal == "harbourlight-answers"

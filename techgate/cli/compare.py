@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     "--title",
     default=None,
     metavar="TEXT",
-    help="What is being procured, for the report (default: how many proposals, which pack).",
+    help="What is being procured, for the report (default: the pack's title).",
 )
 @click.option(
     "--name",

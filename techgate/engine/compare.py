@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from techgate._version import __version__
 from techgate.engine.aggregate import RANGE_SPREAD_UP_TO
+from techgate.engine.compare_sensitivity import ranking_sensitivity
 from techgate.engine.numbers import points
 from techgate.engine.price import bid_for, effective_policy, score_prices
 from techgate.engine.price_robustness import price_robustness
@@ -27,7 +28,13 @@ from techgate.model.comparison import (
     NearTie,
 )
 from techgate.model.criteria import CriteriaPack, Severity
-from techgate.model.evaluation import Decision, Evaluation, GateStatus, IndicatorStatus
+from techgate.model.evaluation import (
+    Decision,
+    Evaluation,
+    GateStatus,
+    IndicatorStatus,
+    SensitivityRequest,
+)
 from techgate.model.price import PriceRobustness, PriceStage
 from techgate.model.proposal import Proposal
 
@@ -111,6 +118,7 @@ def compare(
     *,
     title: str,
     ranking_scores: dict[str, float] | None = None,
+    sensitivity: SensitivityRequest | None = None,
 ) -> Comparison:
     """Rank the proposals that are not knocked out, by ranking_scores (default: technical).
 
@@ -184,6 +192,12 @@ def compare(
         recommendation=_recommendation(members, near, winner, robust),
         price=price,
         price_robustness=robust,
+        sensitivity=ranking_sensitivity(
+            [by_id[key].record for key in order],
+            pack,
+            price,
+            sensitivity or SensitivityRequest(),
+        ),
         records=records,
         provenance=ComparisonProvenance.trusted(
             techgate_version=__version__,

@@ -86,6 +86,58 @@ class Difference(Record):
     """Proposal ids with the lowest score."""
 
 
+class RankShare(Record):
+    """How often one proposal holds each place when the weights are varied (SMAA)."""
+
+    proposal: str
+    """Proposal id."""
+    wins: float
+    """Share of the samples in which it ranks first, 0-1."""
+    ranks: tuple[float, ...]
+    """Share of the samples in which it holds place 1, 2, ... (rank acceptability)."""
+
+
+class WinnerSwap(Record):
+    """The smallest change of one weight that puts another proposal first."""
+
+    weight: str
+    """Criterion id, or 'price'."""
+    title: str
+    """Its title."""
+    share: float
+    """Its share of the ranking's weight now, percent."""
+    up: float | None
+    """Percentage points its share must rise (the others rescaled in proportion) before
+    another proposal ranks first; null when no rise does."""
+    up_winner: str | None
+    """Who ranks first then."""
+    down: float | None
+    """Percentage points its share must fall before another proposal ranks first."""
+    down_winner: str | None
+    """Who ranks first then."""
+
+
+class RankingSensitivity(Record):
+    """How far the ranking depends on the weights; seeded, so reproducible."""
+
+    samples: int
+    """Random weight vectors drawn."""
+    seed: int
+    """Seed of numpy's PCG64 generator."""
+    concentration: float
+    """Dirichlet concentration: alpha = concentration x the weight shares."""
+    weighs_price: bool
+    """Whether price was one of the weights varied (technical and price weighted)."""
+    top_ties: float
+    """Share of the samples with a tie for first place."""
+    shares: tuple[RankShare, ...]
+    """Per ranked proposal, in ranking order."""
+    swaps: tuple[WinnerSwap, ...]
+    """Per weight: what would put another proposal first."""
+    summary: str
+    """The robustness of the winner in a sentence."""
+
+
 class ComparisonProvenance(Record):
     """What produced the comparison."""
 
@@ -128,6 +180,9 @@ class Comparison(Record):
     price_robustness: PriceRobustness | None
     """How far the price stage's winner depends on the formula and on who bid: break-even
     price, each bid withdrawn, the winner under each method; null without a price stage."""
+    sensitivity: RankingSensitivity | None
+    """How the ranking moves with the weights; null with fewer than two ranked proposals,
+    or when price per quality point (not a weighted sum) ranks them."""
     records: tuple[Evaluation, ...]
     """Each member's full decision record, in member order."""
     provenance: ComparisonProvenance

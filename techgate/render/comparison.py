@@ -221,6 +221,8 @@ def comparison_view(comparison: Comparison) -> RenderableType:
             )
         )
     parts += _price_lines(comparison)
+    if comparison.sensitivity is not None:
+        parts.append(Text(printable(comparison.sensitivity.summary)))
     parts.append(Text(printable(comparison.recommendation)))
     return Group(*parts)
 

@@ -310,3 +310,12 @@ def test_help_does_not_import_pydantic() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ}
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_the_old_option_name_still_chooses_the_pack() -> None:
+    for option in ("--pack", "--criteria", "-c"):
+        result = CliRunner().invoke(
+            cli, ["evaluate", str(EXAMPLE), option, "technology", "-f", "json"]
+        )
+        # The example scores contact-centre's indicators: judged by 'technology' it does not fit.
+        assert result.exit_code == 2 and "pack 'technology' has no indicator" in result.stderr

@@ -15,19 +15,23 @@ from techgate.vocabulary import DocumentFormat, OutputFormat, Paper, choices
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def pack_option(function: F) -> F:
-    """--pack ID|PATH (old name --criteria; -c) and --pack-dir DIR, gathered into 'pack' and
-    'pack_dirs'."""
-    with_dirs = click.option(
+def pack_dir_option(function: F) -> F:
+    """--pack-dir DIR (repeatable), gathered into 'pack_dirs'."""
+    return click.option(
         "--pack-dir",
         "pack_dirs",
         metavar="DIR",
         multiple=True,
         type=click.Path(exists=True, file_okay=False, path_type=Path),
         callback=_folders,
-        help="A folder proposals may name their pack in, besides the built-in packs and "
-        "the proposal's own folder (repeatable).",
+        help="A folder an input may name its pack in, besides the built-in packs and "
+        "the input's own folder (repeatable).",
     )(function)
+
+
+def pack_option(function: F) -> F:
+    """--pack ID|PATH (old name --criteria; -c) and --pack-dir DIR, gathered into 'pack' and
+    'pack_dirs'."""
     return click.option(
         "--pack",
         "--criteria",
@@ -37,7 +41,7 @@ def pack_option(function: F) -> F:
         default=None,
         help="Criteria pack: an id (see 'techgate criteria list') or a .yaml path. "
         "Default: the proposal's own 'pack' field, else contact-centre.",
-    )(with_dirs)
+    )(pack_dir_option(function))
 
 
 def _folders(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from techgate.cli.options import _folders, pack_option
+from techgate.cli.options import pack_dir_option, pack_option
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 
@@ -38,15 +38,7 @@ def scoresheet() -> None:
     help="Where to write the .xlsx; a folder receives <proposal-id>-<assessor>.xlsx "
     "(default: that name in the current folder).",
 )
-@click.option(
-    "--pack-dir",
-    "pack_dirs",
-    metavar="DIR",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    callback=_folders,
-    help="A folder the proposal may name its pack in (repeatable).",
-)
+@pack_dir_option
 def export(
     pack: str | None,
     proposal_path: Path,

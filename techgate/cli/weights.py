@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from techgate.cli.options import pack_dir_option
+
 
 @click.command()
 @click.argument("pairwise", type=click.Path(path_type=Path))
@@ -33,15 +35,7 @@ import click
     help="Refuse (exit 2, nothing written) when any matrix, a member's or the panel's, "
     "has a consistency ratio above 0.10.",
 )
-@click.option(
-    "--pack-dir",
-    "pack_dirs",
-    metavar="DIR",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A folder the judgements file may name its pack in, besides the built-in packs "
-    "and its own folder (repeatable).",
-)
+@pack_dir_option
 def weights(
     pairwise: Path,
     output: str | None,

@@ -15,7 +15,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from techgate.errors import RenderError, TechgateError, single_problem
+from techgate.errors import RenderError, TechgateError
 from techgate.model.comparison import Comparison, Member
 from techgate.model.evaluation import Evaluation
 from techgate.render.charts import GRID, INK, _n, _opening
@@ -129,22 +129,11 @@ def render_comparison_documents(
     user_templates: Path | None = None,
 ) -> dict[DocumentFormat, bytes]:
     """Each requested document's bytes (the HTML once for --html and --pdf); all or none."""
-    from jinja2 import TemplateError, TemplateSyntaxError
+    from techgate.render.documents import template_errors
 
     try:
-        return _render_all(comparison, tuple(dict.fromkeys(formats)), paper, user_templates)
-    except TemplateSyntaxError as error:
-        raise single_problem(
-            error.filename or error.name or "template",
-            error.message or "",
-            "fix the template's syntax",
-            line=error.lineno,
-        ) from error
-    except TemplateError as error:
-        name = str(user_templates or "built-in templates")
-        raise single_problem(
-            name, f"template failed: {error}", "templates may only read the comparison ('ctx')"
-        ) from error
+        with template_errors(user_templates, "the comparison"):
+            return _render_all(comparison, tuple(dict.fromkeys(formats)), paper, user_templates)
     except TechgateError:
         raise
     except Exception as error:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from techgate.errors import RenderError, TechgateError, single_problem
@@ -37,10 +38,27 @@ def render_documents(
     Raises InvalidInputError (a broken user template) or RenderError, before
     anything is returned: all or none.
     """
+    with template_errors(user_templates, "the record"):
+        try:
+            return _render_all(evaluation, tuple(dict.fromkeys(formats)), paper, user_templates)
+        except _Failed as failed:
+            cause = failed.__cause__
+            raise RenderError(
+                f"could not render the {failed.document_format.value} report: "
+                f"{type(cause).__name__}: {cause}"
+            ) from cause
+
+
+@contextmanager
+def template_errors(user_templates: Path | None, what: str) -> Iterator[None]:
+    """Template failures as bad input (exit 2) at the template's file and line.
+
+    A broken or hostile user template is the user's input, not a bug.
+    """
     from jinja2 import TemplateError, TemplateSyntaxError
 
     try:
-        return _render_all(evaluation, tuple(dict.fromkeys(formats)), paper, user_templates)
+        yield
     except TemplateSyntaxError as error:
         raise single_problem(
             error.filename or error.name or "template",
@@ -51,16 +69,8 @@ def render_documents(
     except TemplateError as error:
         name = str(user_templates or "built-in templates")
         raise single_problem(
-            name, f"template failed: {error}", "templates may only read the record ('ctx')"
+            name, f"template failed: {error}", f"templates may only read {what} ('ctx')"
         ) from error
-    except TechgateError:
-        raise
-    except _Failed as failed:
-        cause = failed.__cause__
-        raise RenderError(
-            f"could not render the {failed.document_format.value} report: "
-            f"{type(cause).__name__}: {cause}"
-        ) from cause
 
 
 class _Failed(Exception):

@@ -18,6 +18,7 @@ located) or RenderError.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,8 @@ __all__ = [
     "check_overlay",
     "compare",
     "evaluate",
+    "export_scoresheet",
+    "import_scoresheets",
     "list_packs",
     "load",
     "load_pack",
@@ -64,6 +67,7 @@ __all__ = [
     "read_record",
     "render",
     "render_comparison",
+    "start_moderation",
     "weigh_pairwise",
 ]
 
@@ -190,6 +194,7 @@ def compare(
     pack: PackChoice = None,
     pack_dirs: Sequence[Path] = (),
     title: str | None = None,
+    sensitivity: SensitivityRequest | None = None,
 ) -> Compared:
     """Judge several proposals for one need by one pack, and rank them.
 
@@ -228,6 +233,7 @@ def compare(
             evaluate_checked,
             # The pack names the need when it is the procurement's own.
             title=title or chosen.title,
+            sensitivity=sensitivity,
         )
     except InvalidInputError as error:
         raise _located(error, loaded) from None
@@ -332,6 +338,91 @@ def check_overlay(text: str, name: str, base: CriteriaPack) -> CriteriaPack:
     from techgate.loading.pairwise import check_overlay as read_back
 
     return read_back(text, name, base)
+
+
+def export_scoresheet(loaded: Loaded, assessor: str) -> bytes:
+    """One assessor's scoresheet (.xlsx bytes) for a loaded proposal; see docs/scoresheets.md."""
+    from techgate.sheets.export import export_scoresheet as export
+
+    return export(loaded.proposal, loaded.pack, assessor)
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What reading scoresheets into a proposal does."""
+
+    sheets: tuple[tuple[str, Path, bool], ...]
+    """(assessor, sheet file, whether it changes the proposal), in the order given."""
+    text: str | None
+    """The proposal file's new text (comments and layout kept); None when nothing changes."""
+
+
+def import_scoresheets(loaded: Loaded, sheets: Sequence[Path], *, replace: bool) -> Imported:
+    """Check every cell of every sheet and work out the proposal's new text; all or nothing."""
+    from techgate.sheets.importing import changes_of
+    from techgate.sheets.proposal_file import assessments_changed
+    from techgate.sheets.reading import read_scoresheets
+
+    answers = read_scoresheets(sheets, loaded.proposal, loaded.pack)
+    changing = changes_of(loaded.proposal, answers, replace=replace)
+    states = tuple((s.assessment.assessor, s.path, s in changing) for s in answers)
+    if not changing:
+        return Imported(states, None)
+    return Imported(
+        states,
+        assessments_changed(
+            _source_text(loaded),
+            loaded.document.name,
+            [sheet.assessment for sheet in changing],
+            {sheet.assessment.assessor: sheet.indicators for sheet in changing},
+        ),
+    )
+
+
+def start_moderation(loaded: Loaded, chair: str | None, started: dt.date) -> tuple[str, int]:
+    """The proposal's new text with moderation started at the panel's medians, and how many
+    indicators it covers; refused when it has started already or nothing was assessed."""
+    from techgate.model.moderation import assessments_sha256, panel_start
+    from techgate.model.proposal import ModeratedAnswer, Moderation
+    from techgate.sheets.layout import sheet_rows
+    from techgate.sheets.proposal_file import moderation_added
+
+    subject, name = loaded.proposal, loaded.document.name
+    if subject.moderation is not None:
+        raise single_problem(
+            name,
+            f"moderation already started on {subject.moderation.started.isoformat()}",
+            "edit the 'moderation' block; remove it to reopen independent scoring",
+            field="moderation",
+        )
+    if not subject.assessments:
+        raise single_problem(
+            name,
+            "has no assessments to moderate",
+            "import the assessors' scoresheets first",
+            field="assessments",
+        )
+    starts = {
+        row.indicator.id: panel_start(subject.assessments, row.indicator.id)
+        for row in sheet_rows(loaded.pack, subject)
+    }
+    starts = {key: value for key, value in starts.items() if value.start is not None}
+    moderation = Moderation(
+        started=started,
+        chair=chair,
+        answers_sha256=assessments_sha256(subject.assessments),
+        scores={key: ModeratedAnswer(score=value.start) for key, value in starts.items()},
+    )
+    return moderation_added(_source_text(loaded), name, moderation, starts), len(starts)
+
+
+def _source_text(loaded: Loaded) -> str:
+    text = loaded.document.text
+    if text is None:
+        raise single_problem(
+            loaded.document.name, "is not a file whose text can be edited", field="(document)"
+        )
+    return text
 
 
 def read_record(path: Path) -> Evaluation:

@@ -74,7 +74,12 @@ def test_html_is_built_once_for_html_and_pdf(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_no_command_runs_the_pipeline_itself() -> None:
     """Commands call techgate.api; none imports the loaders, the engine or the document renderer."""
-    forbidden = ("techgate.engine", "techgate.loading", "techgate.render.documents")
+    forbidden = (
+        "techgate.engine",
+        "techgate.loading",
+        "techgate.render.documents",
+        "techgate.sheets",
+    )
     offenders = []
     for module in sorted(CLI_DIR.glob("*.py")):
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):

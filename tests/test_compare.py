@@ -79,6 +79,12 @@ def test_an_exact_tie_shares_the_rank_and_is_called_out(tmp_path: Path) -> None:
     assert [m.rank for m in comparison.members] == [1, 1]
     assert len(comparison.near_ties) == 1 and comparison.near_ties[0].exact
     assert "not clearly ahead" in comparison.recommendation
+    # Every view says it is a tie, not a win: the record, the cover, the shares.
+    assert comparison.sensitivity is not None
+    assert "tied for first in 100%" in comparison.sensitivity.summary
+    documents = api.render_comparison(comparison, ["html", "md"])
+    assert b"Tied for first" in documents[api.DocumentFormat.HTML]
+    assert b"Tied for first" in documents[api.DocumentFormat.MARKDOWN]
 
 
 def test_a_difference_inside_the_panels_noise_is_a_near_tie(tmp_path: Path) -> None:
@@ -387,3 +393,13 @@ def test_price_is_one_of_the_weights_varied_when_the_pack_weighs_it(tmp_path: Pa
     assert price.share == 30.0
     # The cheaper bid leads on price: less weight on price is what could put the other first.
     assert price.down is not None and price.down_winner == "agent-assist-drafts"
+
+
+def test_the_ranking_samples_are_the_users_to_set_and_reproducible() -> None:
+    args = ["compare", str(GO), str(CONDITIONAL), "-f", "json", "--samples", "500", "--seed", "7"]
+    first, again = CliRunner().invoke(cli, args), CliRunner().invoke(cli, args)
+    assert first.exit_code == 0 and first.stdout == again.stdout
+    sensitivity = json.loads(first.stdout)["sensitivity"]
+    assert (sensitivity["samples"], sensitivity["seed"]) == (500, 7)
+    other = CliRunner().invoke(cli, [*args[:-1], "8"])
+    assert json.loads(other.stdout)["sensitivity"]["seed"] == 8

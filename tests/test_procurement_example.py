@@ -334,7 +334,9 @@ def test_the_tender_opens_prices_only_for_bids_in_the_race_and_says_how_robust_i
     # the report must say that another published formula would change the winner.
     linear = next(m for m in robust.across_methods if m.method.value == "linear")
     assert linear.winner == "quaystone-chat" and robust.winner_changes_across_methods
-    assert "Another published price formula" in comparison.recommendation
+    assert "price formulas would pick another winner: linear (quaystone-chat)" in (
+        comparison.recommendation
+    )
     sensitivity = comparison.sensitivity
     assert sensitivity is not None and sensitivity.weighs_price
     assert sensitivity.shares[0].proposal == "harbourlight-answers"

@@ -9,14 +9,16 @@ import click
 
 from techgate.cli.options import (
     DocumentRequest,
-    document_options,
+    documents_named,
     format_option,
     output_option,
     pack_option,
+    sampling_options,
 )
 
 if TYPE_CHECKING:
     from techgate.model.comparison import Comparison
+    from techgate.model.evaluation import SensitivityRequest
     from techgate.vocabulary import OutputFormat
 
 
@@ -38,7 +40,8 @@ if TYPE_CHECKING:
 )
 @format_option
 @output_option
-@document_options
+@documents_named("<NAME>")
+@sampling_options
 def compare(
     proposals: tuple[Path, ...],
     pack: str | None,
@@ -48,13 +51,17 @@ def compare(
     output_format: str,
     output: str | None,
     documents: DocumentRequest,
+    sensitivity: SensitivityRequest,
 ) -> int:
     """Compare PROPOSALS for one need: every one judged by the same pack, then ranked.
 
     Proposals judged no-go (a failed no-go gate, or the score) are knocked out:
     shown, not ranked. Neighbours closer than the panel's own noise are called
-    out. Exit code: the best-ranked proposal's decision (0 go, 3 conditional,
-    4 no-go or none ranked), 2 for invalid input.
+    out. Prices, when stated, are opened only for the proposals still ranked
+    and scored as the pack says; --samples, --seed and --concentration set
+    the random weightings that say how robust the ranking is. Exit code: the
+    best-ranked proposal's decision (0 go, 3 conditional, 4 no-go or none
+    ranked), 2 for invalid input.
     """
     from techgate import api
     from techgate.cli.app import ExitCode
@@ -67,7 +74,9 @@ def compare(
     )
     from techgate.vocabulary import OutputFormat
 
-    done = api.compare(list(proposals), pack=pack, pack_dirs=pack_dirs, title=title)
+    done = api.compare(
+        list(proposals), pack=pack, pack_dirs=pack_dirs, title=title, sensitivity=sensitivity
+    )
     show_notices(done.notices)
     comparison = done.comparison
     chosen = OutputFormat(output_format)

@@ -43,46 +43,15 @@ def start(
     from techgate import api
     from techgate.cli.output import show_notices
     from techgate.cli.proposal_edit import write_changed_proposal
-    from techgate.errors import single_problem
-    from techgate.model.moderation import assessments_sha256, panel_start
-    from techgate.model.proposal import ModeratedAnswer, Moderation
-    from techgate.sheets.layout import sheet_rows
-    from techgate.sheets.proposal_file import moderation_added
 
     loaded = api.load(proposal, pack=pack, pack_dirs=pack_dirs)
     show_notices(loaded.notices)
-    subject = loaded.proposal
-    if subject.moderation is not None:
-        raise single_problem(
-            str(proposal),
-            f"moderation already started on {subject.moderation.started.isoformat()}",
-            "edit the 'moderation' block; remove it to reopen independent scoring",
-            field="moderation",
-        )
-    if not subject.assessments:
-        raise single_problem(
-            str(proposal),
-            "has no assessments to moderate",
-            "import the assessors' scoresheets first",
-            field="assessments",
-        )
-    starts = {
-        row.indicator.id: panel_start(subject.assessments, row.indicator.id)
-        for row in sheet_rows(loaded.pack, subject)
-    }
-    starts = {key: value for key, value in starts.items() if value.start is not None}
-    moderation = Moderation(
-        started=(started.date() if started else dt.date.today()),
-        chair=chair,
-        answers_sha256=assessments_sha256(subject.assessments),
-        scores={key: ModeratedAnswer(score=value.start) for key, value in starts.items()},
+    changed, count = api.start_moderation(
+        loaded, chair, started.date() if started else dt.date.today()
     )
-    text = loaded.document.text
-    assert text is not None  # a proposal read from a file keeps its source
-    changed = moderation_added(text, str(proposal), moderation, starts)
     write_changed_proposal(proposal, changed, before=loaded, pack=pack, pack_dirs=pack_dirs)
     click.echo(
-        f"wrote {proposal}: moderation of {len(starts)} indicators started; "
+        f"wrote {proposal}: moderation of {count} indicators started; "
         "the assessors' answers are now locked",
         err=True,
     )

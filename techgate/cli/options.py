@@ -125,6 +125,15 @@ class DocumentRequest:
 
 def document_options(function: F) -> F:
     """--pdf/--html/--md/--json PATH, --paper and --templates, gathered into 'documents'."""
+    return documents_named("<proposal-id>")(function)
+
+
+def documents_named(stem: str) -> Callable[[F], F]:
+    """document_options whose help says what a folder's file is called (stem.ext)."""
+    return functools.partial(_document_options, stem=stem)
+
+
+def _document_options(function: F, stem: str) -> F:
 
     @functools.wraps(function)
     def gathered(*args: Any, paper: str, templates: Path | None, **kwargs: Any) -> Any:
@@ -147,8 +156,63 @@ def document_options(function: F) -> F:
             # Kept as typed: a trailing '/' says a folder is meant, even one not made yet.
             type=click.Path(readable=False),
             default=None,
-            help=f"Write the {what} to PATH; a folder (or PATH/) receives <proposal-id>.{name}.",
+            help=f"Write the {what} to PATH; a folder (or PATH/) receives {stem}.{name}.",
         )(decorated)
+    return decorated  # type: ignore[no-any-return]
+
+
+def _sampling_options() -> tuple[Callable[[Any], Any], ...]:
+    return (
+        click.option(
+            "--samples",
+            type=click.IntRange(1, 1_000_000),
+            default=None,
+            help="Random weight vectors for the stability figures (default 10000).",
+        ),
+        click.option(
+            "--seed",
+            type=click.IntRange(0, 2**63 - 1),
+            default=None,
+            help="Seed of the random weight vectors (default 0); same seed, same figures.",
+        ),
+        click.option(
+            "--concentration",
+            type=click.FloatRange(0, 1e6, min_open=True),
+            default=None,
+            help="Dirichlet concentration: larger keeps the drawn weights nearer the "
+            "pack's (default 100).",
+        ),
+    )
+
+
+def sampling_options(function: F) -> F:
+    """--samples, --seed and --concentration, always gathered into a SensitivityRequest
+    ('sensitivity'): for commands that always say how robust their result is."""
+
+    @functools.wraps(function)
+    def gathered(
+        *args: Any,
+        samples: int | None,
+        seed: int | None,
+        concentration: float | None,
+        **kwargs: Any,
+    ) -> Any:
+        from techgate.model.evaluation import SensitivityRequest
+
+        given = {
+            name: value
+            for name, value in (
+                ("samples", samples),
+                ("seed", seed),
+                ("concentration", concentration),
+            )
+            if value is not None
+        }
+        return function(*args, sensitivity=SensitivityRequest(**given), **kwargs)
+
+    decorated: Any = gathered
+    for option in reversed(_sampling_options()):
+        decorated = option(decorated)
     return decorated  # type: ignore[no-any-return]
 
 
@@ -196,25 +260,7 @@ def sensitivity_options(function: F) -> F:
                 help="Add what would flip the decision: criterion-weight and indicator-score "
                 "swings, and the share of random weight vectors that keep it.",
             ),
-            click.option(
-                "--samples",
-                type=click.IntRange(1, 1_000_000),
-                default=None,
-                help="Random weight vectors for the stability figure (default 10000).",
-            ),
-            click.option(
-                "--seed",
-                type=click.IntRange(0, 2**63 - 1),
-                default=None,
-                help="Seed of the random weight vectors (default 0); same seed, same figures.",
-            ),
-            click.option(
-                "--concentration",
-                type=click.FloatRange(0, 1e6, min_open=True),
-                default=None,
-                help="Dirichlet concentration: larger keeps the drawn weights nearer the "
-                "pack's (default 100).",
-            ),
+            *_sampling_options(),
         )
     ):
         decorated = option(decorated)

@@ -54,7 +54,6 @@ def export(
     from techgate import api
     from techgate.cli.output import check_destinations, resolve_output, show_notices, write_files
     from techgate.errors import single_problem
-    from techgate.sheets.export import export_scoresheet
 
     if not assessor.strip() or len(assessor) > 10_000 or any(ord(c) < 32 for c in assessor):
         raise single_problem(
@@ -65,7 +64,7 @@ def export(
     stem = f"{loaded.proposal.id}-{_UNSAFE.sub('-', assessor.lower()).strip('-') or 'assessor'}"
     target = resolve_output(output or ".", stem[:64].rstrip("-"), ".xlsx")
     check_destinations([target], loaded.read)
-    data = export_scoresheet(loaded.proposal, loaded.pack, assessor)
+    data = api.export_scoresheet(loaded, assessor)
     write_files([(target, data)], loaded.read)
     click.echo(f"wrote {target}", err=True)
     return 0
@@ -102,30 +101,17 @@ def import_(
     from techgate import api
     from techgate.cli.output import show_notices
     from techgate.cli.proposal_edit import write_changed_proposal
-    from techgate.sheets.importing import changes_of
-    from techgate.sheets.proposal_file import assessments_changed
-    from techgate.sheets.reading import read_scoresheets
 
     loaded = api.load(into, pack=pack, pack_dirs=pack_dirs)
     show_notices(loaded.notices)
-    answers = read_scoresheets(sheets, loaded.proposal, loaded.pack)
-    changing = changes_of(loaded.proposal, answers, replace=replace)
-    for sheet in answers:
-        state = "imported" if sheet in changing else "unchanged"
-        click.echo(f"{state}: {sheet.assessment.assessor} ({sheet.path})", err=True)
-    if not changing:
+    imported = api.import_scoresheets(loaded, sheets, replace=replace)
+    for assessor, path, changes in imported.sheets:
+        click.echo(f"{'imported' if changes else 'unchanged'}: {assessor} ({path})", err=True)
+    if imported.text is None:
         click.echo(f"{into} already holds these answers; left as it was", err=True)
         return 0
-    text = loaded.document.text
-    assert text is not None  # a proposal read from a file keeps its source
-    changed = assessments_changed(
-        text,
-        str(into),
-        [sheet.assessment for sheet in changing],
-        {sheet.assessment.assessor: sheet.indicators for sheet in changing},
-    )
     write_changed_proposal(
-        into, changed, before=loaded, pack=pack, pack_dirs=pack_dirs, other_inputs=sheets
+        into, imported.text, before=loaded, pack=pack, pack_dirs=pack_dirs, other_inputs=sheets
     )
     click.echo(f"wrote {into}", err=True)
     return 0

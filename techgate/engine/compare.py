@@ -310,8 +310,14 @@ def _recommendation(
                 " Beware: withdrawing one bid would change the winner (the price formula "
                 "depends on the other bids)."
             )
-        if robust.winner_changes_across_methods:
-            text += " Another published price formula would pick another winner."
+        others = [
+            f"{m.method.value} ({m.winner})"
+            for m in robust.across_methods
+            if m.winner is not None and m.winner != robust.winner
+        ]
+        if others:
+            named = ", ".join(others)
+            text += f" Other published price formulas would pick another winner: {named}."
     if out:
         text += f" {len(out)} proposal(s) knocked out: {', '.join(m.id for m in out)}."
     return text

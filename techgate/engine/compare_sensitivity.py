@@ -90,12 +90,15 @@ def ranking_sensitivity(
         top_ties=share(float(found.top_ties)),
         shares=shares,
         swaps=swapped,
-        summary=_summary(shares, swapped, request),
+        summary=_summary(shares, swapped, request, float(found.top_ties)),
     )
 
 
 def _summary(
-    shares: tuple[RankShare, ...], swaps: tuple[WinnerSwap, ...], request: SensitivityRequest
+    shares: tuple[RankShare, ...],
+    swaps: tuple[WinnerSwap, ...],
+    request: SensitivityRequest,
+    top_ties: float,
 ) -> str:
     first = shares[0]
     nearest = [
@@ -108,6 +111,9 @@ def _summary(
         f"{first.proposal} ranks first in {first.wins:.0%} of {request.samples:,} weightings "
         f"drawn around the pack's (concentration {request.concentration:g})"
     )
+    if top_ties:
+        # A tie counts for the earlier proposal in the shares; say how often it was one.
+        text += f", tied for first in {top_ties:.0%} of them"
     if nearest:
         amount, title, who = min(nearest)
         text += f"; the smallest change that puts {who} first is {title} by {amount:g} points"

@@ -243,7 +243,14 @@ def _price_lines(comparison: Comparison) -> list[RenderableType]:
                 )
             )
     if robust is not None and robust.break_even is not None:
-        lines.append(Text(printable(robust.break_even.explanation)))
+        in_currency = f" ({stage.currency})" if stage.currency else ""
+        lines.append(Text(printable(robust.break_even.explanation) + in_currency))
+    if robust is not None:
+        lines += [
+            Text(f"Under the {m.method.value} price formula, {m.winner} would win")
+            for m in robust.across_methods
+            if m.winner is not None and m.winner != robust.winner
+        ]
     if robust is not None:
         lines += [
             Text(f"Without {w.withdrawn}, {w.winner} would win instead")

@@ -403,3 +403,40 @@ def test_the_ranking_samples_are_the_users_to_set_and_reproducible() -> None:
     assert (sensitivity["samples"], sensitivity["seed"]) == (500, 7)
     other = CliRunner().invoke(cli, [*args[:-1], "8"])
     assert json.loads(other.stdout)["sensitivity"]["seed"] == 8
+
+
+# Ranking, knock-outs and near-ties as data: (files, ranked best first, knocked out).
+RANKING_CASES = [
+    ("go above conditional", ["agent-assist-drafts", "generative-assistant-grounded"], []),
+    ("gates knock out the cheapest promise", ["agent-assist-drafts"], ["chatbot-no-human"]),
+    (
+        "three conditionals ranked by score",
+        ["self-service-portal-panel", "crm-consolidation", "speech-analytics-savings"],
+        [],
+    ),
+    (
+        "every kind of no-go is out",
+        [],
+        ["chatbot-no-human", "ivr-speech-recognition", "voicebot-projected-savings"],
+    ),
+    (
+        "go, conditional and out together",
+        ["callback-queue", "sms-reminders-unchanged", "crm-consolidation"],
+        ["ivr-speech-recognition"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "ranked", "out"), RANKING_CASES, ids=[c[0] for c in RANKING_CASES]
+)
+def test_ranking_cases(case: str, ranked: list[str], out: list[str]) -> None:
+    files = [EXAMPLES / f"{name}.yaml" for name in sorted([*ranked, *out])]
+    comparison = _compare(*files)
+    assert [m.id for m in comparison.members if m.rank is not None] == ranked
+    assert sorted(m.id for m in comparison.members if m.knocked_out) == sorted(out)
+    scores = [m.ranking_score for m in comparison.members if m.rank is not None]
+    assert scores == sorted(scores, reverse=True)  # type: ignore[type-var]
+    for tie in comparison.near_ties:  # every near-tie is a pair of neighbours within the noise
+        assert tie.difference < comparison.noise or tie.exact
+        assert ranked.index(tie.lower) == ranked.index(tie.higher) + 1

@@ -1,0 +1,98 @@
+"""Hostile and careless input to the procurement commands: each case once crashed or misled.
+
+Every test here was written failing, against a real bug found by attacking
+compare, price, pack sources, scoresheets and moderation with the inputs a
+hostile bidder or a careless panel member would give. Bad input must be
+exit 2 naming where it is, never exit 1 ("unexpected error").
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from techgate.cli import cli
+from techgate.engine.price import score_prices
+from techgate.engine.price_robustness import price_robustness
+from techgate.errors import InvalidInputError
+from techgate.model.criteria import PricePolicy
+from techgate.model.price import Bid
+
+ROOT = Path(__file__).resolve().parent.parent
+TENDER = ROOT / "examples" / "procurement"
+PANEL = ROOT / "examples" / "self-service-portal-panel.yaml"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def tender(tmp_path: Path) -> Path:
+    """A copy of the shipped tender: pack, overlay and three priced bids."""
+    folder = tmp_path / "tender"
+    shutil.copytree(TENDER, folder)
+    return folder
+
+
+def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text("utf-8")
+    assert text.count(old) >= count, old
+    path.write_text(text.replace(old, new, count), "utf-8")
+
+
+def _line_of(path: Path, start: str) -> int:
+    return next(
+        n
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if line.startswith(start)
+    )
+
+
+# --- price ---------------------------------------------------------------------
+
+
+METHODS = ["relative", "linear", "logarithmic", "qcbs", "per-quality-point", "excluded"]
+
+
+def _policy(method: str) -> PricePolicy:
+    extra: dict[str, Any] = {"technical_minimum": 10} if method == "qcbs" else {}
+    return PricePolicy.model_validate({"method": method, **extra})
+
+
+def _bid(proposal: str, technical: float, price: float) -> Bid:
+    return Bid(
+        proposal=proposal, technical_score=technical, price=price, currency="GBP", period_years=5
+    )
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("tiny", [5e-324, 1e-300, 0.004])
+def test_a_price_under_a_cent_is_refused_not_divided_by(method: str, tiny: float) -> None:
+    # 5e-324 / 80 underflows to 0, and 0 / 0 was a ZeroDivisionError (exit 1).
+    bids = [_bid("a", 80, tiny), _bid("b", 70, 1e13)]
+    for step in (score_prices, price_robustness):
+        with pytest.raises(InvalidInputError, match=r"at least 0\.01") as caught:
+            step(bids, _policy(method))
+        assert [p.file for p in caught.value.problems] == ["a"]
+
+
+def test_a_cent_is_a_price() -> None:
+    stage = score_prices([_bid("a", 80, 0.01), _bid("b", 70, 1e13)], _policy("relative"))
+    assert stage.winner == "a"
+
+
+def test_a_cost_whose_total_is_under_a_cent_is_refused_at_its_file(tender: Path) -> None:
+    bid = tender / "vendor-a.yaml"
+    for amount in ("60000", "55000", "15000"):
+        _edit(bid, f"amount: {amount}", "amount: 5e-324")
+    code, _, err = run("compare", *(str(p) for p in sorted(tender.glob("vendor-*.yaml"))))
+    assert code == 2, err
+    assert "unexpected error" not in err
+    assert re.search(rf"vendor-a\.yaml:{_line_of(bid, 'cost:')}:\d+: cost: .*0\.01", err), err

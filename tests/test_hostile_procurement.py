@@ -96,3 +96,36 @@ def test_a_cost_whose_total_is_under_a_cent_is_refused_at_its_file(tender: Path)
     assert code == 2, err
     assert "unexpected error" not in err
     assert re.search(rf"vendor-a\.yaml:{_line_of(bid, 'cost:')}:\d+: cost: .*0\.01", err), err
+
+
+# --- where packs come from ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reference", ['"pack\\0.yaml"', '"sub/\\0/pack.yaml"'])
+def test_a_nul_byte_in_a_pack_path_is_refused_at_its_line(tender: Path, reference: str) -> None:
+    bid = tender / "vendor-a.yaml"
+    _edit(bid, "pack: pack.yaml", f"pack: {reference}")
+    code, _, err = run("evaluate", str(bid))
+    assert code == 2, err
+    assert f"vendor-a.yaml:{_line_of(bid, 'pack:')}:1: pack:" in err and "refused" in err
+
+
+def test_a_pack_id_too_long_for_a_file_name_is_not_found(tender: Path, tmp_path: Path) -> None:
+    # With --pack-dir, an id becomes the file name '<id>.yaml'; 300 characters is
+    # over the file system's limit of 255, and stat() said so with an OSError.
+    bid = tender / "vendor-a.yaml"
+    _edit(bid, "pack: pack.yaml", "pack: " + "a" * 300)
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    code, _, err = run("evaluate", str(bid), "--pack-dir", str(packs))
+    assert code == 2, err
+    assert f"vendor-a.yaml:{_line_of(bid, 'pack:')}:1: pack:" in err
+    assert "no criteria pack has this id" in err
+
+
+def test_a_long_pack_path_is_quoted_cut_short(tender: Path) -> None:
+    bid = tender / "vendor-a.yaml"
+    _edit(bid, "pack: pack.yaml", "pack: " + "a" * 300 + ".yaml")
+    code, _, err = run("evaluate", str(bid))
+    assert code == 2, err
+    assert "a" * 61 not in err and " characters): " in err

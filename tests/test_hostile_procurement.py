@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from techgate import api
 from techgate.cli import cli
 from techgate.engine.price import score_prices
 from techgate.engine.price_robustness import price_robustness
@@ -129,3 +130,33 @@ def test_a_long_pack_path_is_quoted_cut_short(tender: Path) -> None:
     code, _, err = run("evaluate", str(bid))
     assert code == 2, err
     assert "a" * 61 not in err and " characters): " in err
+
+
+# --- compare -------------------------------------------------------------------
+
+
+def test_a_bad_shared_pack_is_reported_once_not_once_per_bid(tender: Path) -> None:
+    _edit(tender / "pack.yaml", "technical_weight: 70", "technical_weight: 700")
+    code, _, err = run("compare", *(str(p) for p in sorted(tender.glob("vendor-*.yaml"))))
+    assert code == 2, err
+    problems = [line for line in err.splitlines() if "price.technical_weight" in line]
+    assert len(problems) == 1, err
+    assert "1 problem found" in err
+
+
+def test_when_no_bid_reaches_the_minimum_the_advice_says_so(tender: Path) -> None:
+    # Two bids pass every no-go gate but score below 99: asking the vendors to
+    # "meet the no-go gates" would send them to fix what is not wrong.
+    _edit(tender / "pack.yaml", "technical_minimum: 60", "technical_minimum: 99")
+    compared = api.compare(sorted(tender.glob("vendor-*.yaml")))
+    recommendation = compared.comparison.recommendation
+    assert recommendation.startswith("Adopt none")
+    assert "technical minimum of 99" in recommendation
+    assert "2 of them" in recommendation
+
+
+def test_one_file_named_twice_is_one_problem(tender: Path) -> None:
+    bid = str(tender / "vendor-a.yaml")
+    code, _, err = run("compare", bid, bid, str(tender / "vendor-b.yaml"))
+    assert code == 2, err
+    assert err.count("is also the id of") == 1 and "1 problem found" in err

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -160,3 +161,39 @@ def test_one_file_named_twice_is_one_problem(tender: Path) -> None:
     code, _, err = run("compare", bid, bid, str(tender / "vendor-b.yaml"))
     assert code == 2, err
     assert err.count("is also the id of") == 1 and "1 problem found" in err
+
+
+# --- moderation and scoresheets ------------------------------------------------------------
+
+
+@pytest.fixture
+def panel(tmp_path: Path) -> Path:
+    path = tmp_path / "panel.yaml"
+    shutil.copyfile(PANEL, path)
+    return path
+
+
+@pytest.mark.parametrize("chair", ["x" * 10_001, "", "  ", "Chair\x1b]0;owned\x07", "a\nb"])
+def test_a_chair_no_proposal_could_hold_is_refused_and_nothing_written(
+    panel: Path, chair: str
+) -> None:
+    before = panel.read_bytes()
+    code, _, err = run("moderate", "start", str(panel), "--chair", chair)
+    assert code == 2, err
+    assert "--chair" in err and "unexpected error" not in err
+    assert panel.read_bytes() == before
+
+
+def test_a_huge_number_in_a_score_cell_is_quoted_cut_short(panel: Path) -> None:
+    sheet = panel.parent / "sheet.xlsx"
+    code, _, err = run(
+        "scoresheet", "export", "--proposal", str(panel), "--assessor", "Zed", "-o", str(sheet)
+    )
+    assert code == 0, err
+    book = openpyxl.load_workbook(sheet)
+    book["Scores"]["E5"] = 1e308
+    book.save(sheet)
+    code, _, err = run("scoresheet", "import", str(sheet), "--into", str(panel))
+    assert code == 2, err
+    assert "Scores!E5" in err and "outside the scale" in err
+    assert len(max(err.splitlines(), key=len)) < 250, err

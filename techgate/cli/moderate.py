@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from techgate.cli.options import pack_option
+from techgate.cli.options import pack_option, person_name
 
 
 @click.group()
@@ -49,6 +49,8 @@ def start(
     from techgate.sheets.layout import sheet_rows
     from techgate.sheets.proposal_file import moderation_added
 
+    if chair is not None:
+        person_name("--chair", chair)
     loaded = api.load(proposal, pack=pack, pack_dirs=pack_dirs)
     show_notices(loaded.notices)
     subject = loaded.proposal

@@ -197,3 +197,25 @@ def test_a_huge_number_in_a_score_cell_is_quoted_cut_short(panel: Path) -> None:
     assert code == 2, err
     assert "Scores!E5" in err and "outside the scale" in err
     assert len(max(err.splitlines(), key=len)) < 250, err
+
+
+@pytest.mark.parametrize(
+    ("extends", "message"),
+    [
+        ("../outside.yaml", "refused: is outside the folders"),
+        ("no-such-pack", "no criteria pack has this id"),
+        ('"w\\0.yaml"', "refused: a path cannot hold a NUL"),
+    ],
+)
+def test_an_extends_no_source_offers_is_reported_at_the_extends_line(
+    tender: Path, extends: str, message: str
+) -> None:
+    # As a missing extends file is: not again at the proposal's 'pack:' line, with
+    # the pack's own name wrapped around the message.
+    pack = tender / "pack.yaml"
+    (tender.parent / "outside.yaml").write_text("id: x\n", "utf-8")
+    _edit(pack, "extends: weights.yaml", f"extends: {extends}")
+    code, _, err = run("evaluate", str(tender / "vendor-a.yaml"))
+    assert code == 2, err
+    (problem,) = [line for line in err.splitlines() if message in line]
+    assert problem.startswith(f"{pack}:{_line_of(pack, 'extends:')}:1: extends: "), err

@@ -153,6 +153,8 @@ def refer_to(
         isinstance(error, NotAPackError | PackNotFoundError | UnreadablePackError) or file_level
     ):
         return error
+    if isinstance(error, PackNotFoundError) and not file_level:
+        return error  # already said at the 'extends' line of the pack that named it
     named = error.problems[0]
     if isinstance(error, UnreadablePackError):
         return InvalidInputError(

@@ -219,3 +219,24 @@ def test_an_extends_no_source_offers_is_reported_at_the_extends_line(
     assert code == 2, err
     (problem,) = [line for line in err.splitlines() if message in line]
     assert problem.startswith(f"{pack}:{_line_of(pack, 'extends:')}:1: extends: "), err
+
+
+def test_a_bidders_huge_name_is_shown_whole_once_per_member_not_in_every_list(
+    tender: Path,
+) -> None:
+    # A 10,000-character vendor name and title, unbroken, in each of three bids
+    # made the comparison PDF take over a minute (WeasyPrint fitting them into
+    # table cells); the single report shows each once. The ranking table and
+    # the knock-out list now shorten them, as repeated names are (security.md).
+    for bid in sorted(tender.glob("vendor-*.yaml")):
+        text = bid.read_text("utf-8")
+        vendor = next(line for line in text.splitlines() if line.startswith("vendor: "))
+        title = next(line for line in text.splitlines() if line.startswith("title: "))
+        text = text.replace(vendor, "vendor: " + "W" * 10_000, 1)
+        bid.write_text(text.replace(title, "title: " + "T" * 10_000, 1), "utf-8")
+    compared = api.compare(sorted(tender.glob("vendor-*.yaml")))
+    html = api.render_comparison(compared.comparison, ["html"])[api.DocumentFormat.HTML].decode()
+    members = len(compared.comparison.members)
+    assert html.count("W" * 10_000) <= members + 1  # each member's section, the advice
+    assert html.count("T" * 10_000) <= members + 1
+    assert "W" * 79 + "…" in html and "T" * 119 + "…" in html

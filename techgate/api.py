@@ -215,12 +215,13 @@ def compare(
         try:
             loaded.append(load(source, pack=pack, pack_dirs=pack_dirs))
         except InvalidInputError as error:
-            problems.extend(error.problems)
+            # A pack they share, or a file named twice, has its problems said once.
+            problems.extend(p for p in error.problems if p not in problems)
     if problems:
         raise InvalidInputError(problems)
     problems += _mixed_packs(loaded) + _same_ids(loaded)
     if problems:
-        raise InvalidInputError(problems)
+        raise InvalidInputError(list(dict.fromkeys(problems)))
     chosen = loaded[0].pack
     entries = [
         Entry(item.proposal, evaluate_checked(item.proposal, chosen), item.document.name)

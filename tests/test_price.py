@@ -432,14 +432,14 @@ def test_every_price_problem_is_reported_at_once_with_file_and_field() -> None:
         ("e.yaml", "cost"),
     }
     messages = {p.file: p.message for p in caught.value.problems}
-    assert "above 0" in messages["b.yaml"]
+    assert "at least 0.01" in messages["b.yaml"]
     assert "GBP differs from EUR" in messages["c.yaml"]
     assert "3 differs from 5" in messages["d.yaml"]
     assert "states no cost" in messages["e.yaml"]
 
 
 def test_zero_price_and_duplicate_ids_are_refused() -> None:
-    with pytest.raises(InvalidInputError, match="above 0, not 0"):
+    with pytest.raises(InvalidInputError, match=r"at least 0\.01 \(a cent\), not 0"):
         score([bid("a", 50, 0), bid("b", 50, 10)], policy())
     with pytest.raises(InvalidInputError, match="appears twice"):
         score([bid("a", 50, 10), bid("a", 60, 10)], policy())

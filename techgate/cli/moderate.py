@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from techgate.cli.options import pack_option
+from techgate.cli.options import pack_option, person_name
 
 
 @click.group()
@@ -44,6 +44,8 @@ def start(
     from techgate.cli.output import show_notices
     from techgate.cli.proposal_edit import write_changed_proposal
 
+    if chair is not None:
+        person_name("--chair", chair)
     loaded = api.load(proposal, pack=pack, pack_dirs=pack_dirs)
     show_notices(loaded.notices)
     changed, count = api.start_moderation(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,3 +266,23 @@ def sensitivity_options(function: F) -> F:
     ):
         decorated = option(decorated)
     return decorated  # type: ignore[no-any-return]
+
+
+def person_name(option: str, value: str) -> str:
+    """A name given on the command line that a proposal will hold (--assessor, --chair).
+
+    Checked here, with the option named, because the model would refuse it
+    later with a traceback: 1 to 10,000 characters, not blank, one line
+    without control characters.
+    """
+    from techgate.errors import single_problem
+
+    if (
+        not value.strip()
+        or len(value) > 10_000
+        or any(unicodedata.category(c) == "Cc" for c in value)
+    ):
+        raise single_problem(
+            option, "must be a name of 1 to 10,000 characters without control characters"
+        )
+    return value

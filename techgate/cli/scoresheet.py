@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from techgate.cli.options import pack_dir_option, pack_option
+from techgate.cli.options import pack_dir_option, pack_option, person_name
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 
@@ -53,12 +53,8 @@ def export(
     """
     from techgate import api
     from techgate.cli.output import check_destinations, resolve_output, show_notices, write_files
-    from techgate.errors import single_problem
 
-    if not assessor.strip() or len(assessor) > 10_000 or any(ord(c) < 32 for c in assessor):
-        raise single_problem(
-            "--assessor", "must be a name of 1 to 10,000 characters without control characters"
-        )
+    person_name("--assessor", assessor)
     loaded = api.load(proposal_path, pack=pack, pack_dirs=pack_dirs)
     show_notices(loaded.notices)
     stem = f"{loaded.proposal.id}-{_UNSAFE.sub('-', assessor.lower()).strip('-') or 'assessor'}"

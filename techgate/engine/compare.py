@@ -189,7 +189,9 @@ def compare(
         noise=noise,
         near_ties=near,
         differences=_differences([by_id[key].record for key in order]),
-        recommendation=_recommendation(members, near, winner, robust),
+        recommendation=_recommendation(
+            members, near, winner, robust, price.technical_minimum if price else None
+        ),
         price=price,
         price_robustness=robust,
         sensitivity=ranking_sensitivity(
@@ -283,9 +285,20 @@ def _recommendation(
     near: tuple[NearTie, ...],
     winner: str | None,
     robust: PriceRobustness | None,
+    minimum: float | None,
 ) -> str:
     out = [m for m in members if m.knocked_out]
     if winner is None:
+        # A bid the pack does not judge no-go is out only for the technical minimum:
+        # the no-go gates are not what it has to meet.
+        below = sum(1 for m in members if m.decision is not Decision.NO_GO)
+        if below and minimum is not None:
+            return (
+                f"Adopt none: all {len(members)} proposals are knocked out, {below} of them "
+                f"for scoring below the technical minimum of {minimum:g} (their prices stay "
+                "sealed). Ask the vendors to meet the no-go gates and the minimum, or restate "
+                "the need."
+            )
         return (
             f"Adopt none: all {len(members)} proposals are knocked out. "
             "Ask the vendors to meet the no-go gates, or restate the need."

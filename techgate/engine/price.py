@@ -135,6 +135,12 @@ def rank(ids: Sequence[str], technical: Sequence[float], scores: Sequence[float]
 
 # --- checking the bids --------------------------------------------------------
 
+# The smallest price the formulas are given. Records show money to the cent, so
+# a smaller total would read as 0.00; and a price of a few hundred zeros after
+# the point underflows to 0 once divided by a technical score (price per point),
+# where the formulas would divide 0 by 0.
+MIN_PRICE = 0.01
+
 
 def opened(bids: Sequence[Bid], policy: PricePolicy) -> list[Bid]:
     """The bids whose price is opened: those reaching the technical minimum, if any."""
@@ -171,9 +177,14 @@ def check_bids(bids: Sequence[Bid], policy: PricePolicy) -> None:
                 )
     for bid in priced:
         assert bid.price is not None
-        if not math.isfinite(bid.price) or bid.price <= 0:
+        if not math.isfinite(bid.price) or bid.price < MIN_PRICE:
             problems.append(
-                _problem(bid, "cost", f"the whole-life price must be above 0, not {bid.price:g}")
+                _problem(
+                    bid,
+                    "cost",
+                    f"the whole-life price must be at least {MIN_PRICE} (a cent), "
+                    f"not {bid.price:g}",
+                )
             )
         if bid.currency is None:
             problems.append(_problem(bid, "cost.currency", "a price needs its currency"))

@@ -16,7 +16,7 @@ from techgate.loading.sources import (
     builtin_ids,
     looks_like_path,
 )
-from techgate.loading.validation import raise_if_any, validate_document
+from techgate.loading.validation import raise_if_any, shown, validate_document
 from techgate.loading.yaml_source import Document, read_yaml_file
 from techgate.model.criteria import CriteriaPack, PackOverlay
 from techgate.model.problems import Problem, pack_problems, suggest
@@ -153,6 +153,8 @@ def refer_to(
         isinstance(error, NotAPackError | PackNotFoundError | UnreadablePackError) or file_level
     ):
         return error
+    if isinstance(error, PackNotFoundError) and not file_level:
+        return error  # already said at the 'extends' line of the pack that named it
     named = error.problems[0]
     if isinstance(error, UnreadablePackError):
         return InvalidInputError(
@@ -168,7 +170,7 @@ def refer_to(
     if isinstance(error, NotAPackError):
         reason = named.message.replace("is not", "names a file that is not", 1)
     else:
-        reason = f"{named.file!r}: {named.message}"
+        reason = f"{shown(named.file)}: {named.message}"
     # The kind of failure (not found, refused) is kept for callers that tell them apart.
     kind = type(error) if isinstance(error, PackNotFoundError) else InvalidInputError
     return kind([document.problem(field, reason, named.hint)])

@@ -101,13 +101,15 @@ class FolderPacks:
             return self._confined(reference, named_in)
         for root in self._roots:
             candidate = Path(root) / f"{reference}.yaml"
-            if candidate.is_file():
+            if _is_file(candidate):
                 return candidate
         if self.builtin and reference in builtin_ids():
             return data_dir("criteria") / f"{reference}.yaml"
         raise _missing(reference, self.ids())
 
     def _confined(self, reference: str, named_in: Path | None) -> Path:
+        if "\0" in reference:  # no file name holds one; os functions raise ValueError
+            raise _refused(reference, "a path cannot hold a NUL character")
         path = Path(reference)
         if path.is_absolute():
             raise _refused(reference, "an absolute path is not honoured from a file")
@@ -127,6 +129,14 @@ class FolderPacks:
                 f"({', '.join(str(f) for f in (*self.near, *self.folders)) or 'none'})",
             )
         return candidate
+
+
+def _is_file(path: Path) -> bool:
+    """Whether path is a file; a name too long for the file system is none (stat raises)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _builtin_or_missing(reference: str, known: list[str]) -> Path:

@@ -521,9 +521,11 @@ class WholeLifeCost(Frozen):
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             raise ValueError(f"cost lines must have distinct names; repeated: {repeated}")
-        if self.total() <= 0:
+        # A cent at least: smaller totals show as 0.00 and break the price formulas.
+        if not self.total() >= 0.01:
             raise ValueError(
-                "the whole-life total is 0: a bid must state at least one amount above 0"
+                f"the whole-life total is {self.total():g}: a bid must state amounts adding "
+                "up to at least 0.01 (a cent)"
             )
         return self
 

@@ -445,7 +445,10 @@ def _score(sheet: _Sheet, ref: str, value: Any, row: SheetRow, top: int) -> int 
         sheet.problem(ref, f"holds {_shown(value)}, not a level of the scale", f"one of: {allowed}")
         return None
     if not 0 <= value <= top:
-        sheet.problem(ref, f"score {value} is outside the scale 0-{top}", f"one of: {allowed}")
+        # A cell of 1e308 is a 309-digit integer by now: quoted cut short.
+        sheet.problem(
+            ref, f"score {_shown(value)} is outside the scale 0-{top}", f"one of: {allowed}"
+        )
         return None
     return value
 

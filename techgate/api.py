@@ -3,7 +3,7 @@
 One way in for each job, so that a proposal is read, checked and judged the
 same way whoever asks:
 
-- load(): a proposal from a path, YAML text or a mapping, with its pack
+- load(): a proposal from a path, ProposalText (YAML or JSON) or a mapping, with its pack
   resolved through a pack source and every check run once;
 - evaluate(): the decision record for a proposal;
 - render(): any set of documents from one record (the HTML report is built
@@ -82,7 +82,8 @@ class ProposalText:
 
 
 Source = Path | str | Mapping[str, Any] | ProposalText | Document
-"""A proposal: a path (str or Path), YAML text, a mapping, or a document already read."""
+"""A proposal: a path (a str is a path too), ProposalText for YAML or JSON text, a
+mapping, or a document already read."""
 
 
 @dataclass(frozen=True)

@@ -440,3 +440,14 @@ def test_ranking_cases(case: str, ranked: list[str], out: list[str]) -> None:
     for tie in comparison.near_ties:  # every near-tie is a pair of neighbours within the noise
         assert tie.difference < comparison.noise or tie.exact
         assert ranked.index(tie.lower) == ranked.index(tie.higher) + 1
+
+
+def test_moderation_does_not_hide_the_panels_noise(tmp_path: Path) -> None:
+    before = _compare(GO, CONDITIONAL)
+    moderated = _copy(tmp_path, GO, "agent-assist-drafts")
+    result = CliRunner().invoke(cli, ["moderate", "start", str(moderated), "--chair", "Chair"])
+    assert result.exit_code == 0, result.stderr
+    after = _compare(moderated, CONDITIONAL)
+    spread = {m.id: m.assessor_spread for m in before.members}
+    assert {m.id: m.assessor_spread for m in after.members} == spread
+    assert spread["agent-assist-drafts"] > 0

@@ -80,12 +80,15 @@ def assessor_spread(proposal: Proposal, pack: CriteriaPack, evaluate: Scorer) ->
     """How far apart the overall scores are that each assessor would give alone.
 
     The range for up to five assessors, the interquartile range beyond (as
-    for one indicator's answers); zero with fewer than two assessors.
+    for one indicator's answers); zero with fewer than two assessors. The
+    assessors' own answers count, before any moderation.
     """
     if len(proposal.assessments) < 2:
         return 0.0
+    # The spread of the independent answers: moderation, if it has started,
+    # is the panel's agreement, not a measure of how far its members differ.
     scores = [
-        evaluate(replaced(proposal, assessments=(assessment,)), pack).score
+        evaluate(replaced(proposal, assessments=(assessment,), moderation=None), pack).score
         for assessment in proposal.assessments
     ]
     if len(scores) <= RANGE_SPREAD_UP_TO:

@@ -324,3 +324,17 @@ def test_the_old_option_name_still_chooses_the_pack() -> None:
         )
         # The example scores contact-centre's indicators: judged by 'technology' it does not fit.
         assert result.exit_code == 2 and "pack 'technology' has no indicator" in result.stderr
+
+
+def test_an_evaluation_without_sensitivity_does_not_import_numpy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from techgate import api\n"
+        f"api.render(api.evaluate({str(EXAMPLE)!r}), ['json', 'md'])\n"
+        "assert 'numpy' not in sys.modules, 'numpy imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -5,7 +5,7 @@ Nothing here reads files, prints or knows about YAML or templates.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from techgate._version import __version__
 from techgate.engine.aggregate import aggregate_answers, apply_moderation
@@ -14,8 +14,6 @@ from techgate.engine.decide import Outcome, decide
 from techgate.engine.gates import GateInputs, evaluate_gates
 from techgate.engine.margin import decision_margin
 from techgate.engine.scoring import Scores, score_pack
-from techgate.engine.sensitivity import WeightBasis, weight_basis
-from techgate.engine.sensitivity import sensitivity as sensitivity_of
 from techgate.errors import InputProblem, InvalidInputError
 from techgate.model.criteria import CriteriaPack
 from techgate.model.evaluation import (
@@ -34,6 +32,10 @@ from techgate.model.evaluation import (
 )
 from techgate.model.problems import dotted, proposal_problems
 from techgate.model.proposal import Proposal
+
+if TYPE_CHECKING:
+    from techgate.engine.sensitivity import WeightBasis
+    from techgate.model.evaluation import Sensitivity
 
 __all__ = ["evaluate", "evaluate_checked", "weight_basis_of"]
 
@@ -111,18 +113,24 @@ def evaluate_checked(
             as_of=max(dates),
         ),
         moderation=_moderation_summary(proposal, indicators),
-        sensitivity=None
-        if sensitivity is None
-        else sensitivity_of(
-            pack,
-            scores.raw,
-            indicators,
-            gates,
-            outcome.caps,
-            outcome.decision,
-            analyses.benefits.support,
-            sensitivity,
-        ),
+        sensitivity=None if sensitivity is None else _sensitivity(run, pack, sensitivity),
+    )
+
+
+def _sensitivity(run: _Run, pack: CriteriaPack, request: SensitivityRequest) -> Sensitivity:
+    # numpy (about 0.1 s to import) only for the runs that ask for it.
+    from techgate.engine.sensitivity import sensitivity
+
+    scores, analyses, indicators, _, gates, outcome = run
+    return sensitivity(
+        pack,
+        scores.raw,
+        indicators,
+        gates,
+        outcome.caps,
+        outcome.decision,
+        analyses.benefits.support,
+        request,
     )
 
 
@@ -180,6 +188,8 @@ def weight_basis_of(proposal: Proposal, pack: CriteriaPack) -> WeightBasis:
 
     For tests and tools that compare the vectorised decision with the engine's.
     """
+    from techgate.engine.sensitivity import weight_basis
+
     _check(proposal, pack)
     run = _judged(proposal, pack)
     return weight_basis(

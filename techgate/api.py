@@ -7,7 +7,10 @@ same way whoever asks:
   resolved through a pack source and every check run once;
 - evaluate(): the decision record for a proposal;
 - render(): any set of documents from one record (the HTML report is built
-  once for both --html and --pdf);
+  once for both --html and --pdf), with what changed since a previous record
+  when one is given;
+- diff_records() / render_diff(): what changed between two records, and
+  that change as text, JSON or Markdown;
 - pack_with() / proposal_with_answer(): validated copies of a pack with
   other weights or policy, or of a proposal with one answer changed; their
   hashes are their own, never the original's.
@@ -37,9 +40,10 @@ from techgate.loading import (
 from techgate.loading.packs import PackInfo
 from techgate.model.comparison import Comparison
 from techgate.model.criteria import CriteriaPack, PackOverlay
+from techgate.model.diff import RecordDiff
 from techgate.model.evaluation import Evaluation, SensitivityRequest
 from techgate.model.proposal import Proposal
-from techgate.vocabulary import DocumentFormat, Paper
+from techgate.vocabulary import DocumentFormat, OutputFormat, Paper
 
 if TYPE_CHECKING:
     # numpy comes with these; commands that never weigh do not pay for it.
@@ -56,6 +60,7 @@ __all__ = [
     "check_file",
     "check_overlay",
     "compare",
+    "diff_records",
     "evaluate",
     "export_scoresheet",
     "import_scoresheets",
@@ -67,6 +72,7 @@ __all__ = [
     "read_record",
     "render",
     "render_comparison",
+    "render_diff",
     "start_moderation",
     "weigh_pairwise",
 ]
@@ -440,8 +446,14 @@ def render(
     *,
     paper: Paper | str = Paper.A4,
     templates: Path | None = None,
+    previous: Evaluation | None = None,
 ) -> dict[DocumentFormat, bytes]:
-    """Each requested document's bytes, in the order asked; all or none."""
+    """Each requested document's bytes, in the order asked; all or none.
+
+    With previous (an earlier record of the proposal), the Markdown, HTML and
+    PDF reports add "what changed since the last evaluation"; without it they
+    are exactly as before.
+    """
     from techgate.render.documents import render_documents
 
     return render_documents(
@@ -449,7 +461,29 @@ def render(
         [DocumentFormat(f) for f in formats],
         paper=Paper(paper),
         user_templates=templates,
+        changes=None if previous is None else diff_records(previous, record),
     )
+
+
+def diff_records(before: Evaluation, after: Evaluation) -> RecordDiff:
+    """What changed from the earlier record to the later: decision, figures, gates,
+    indicators, answers, evidence and conditions (see docs/diff.md)."""
+    from techgate.engine.diff import diff_records as diff
+
+    return diff(before, after)
+
+
+def render_diff(
+    diff: RecordDiff,
+    output_format: OutputFormat | str,
+    *,
+    width: int = 100,
+    templates: Path | None = None,
+) -> str:
+    """A diff as text (laid out at 'width' columns), JSON or Markdown."""
+    from techgate.render.diff import render_diff as rendered
+
+    return rendered(diff, OutputFormat(output_format), width=width, user_templates=templates)
 
 
 def pack_with(

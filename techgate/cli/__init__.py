@@ -14,6 +14,7 @@ from techgate.cli.app import ExitCode, TechgateGroup
 from techgate.cli.batch import batch
 from techgate.cli.compare import compare
 from techgate.cli.criteria import criteria
+from techgate.cli.diff import diff
 from techgate.cli.evaluate import evaluate
 from techgate.cli.moderate import moderate
 from techgate.cli.report import report
@@ -37,6 +38,7 @@ def cli() -> None:
 
 cli.add_command(evaluate)
 cli.add_command(report)
+cli.add_command(diff)
 cli.add_command(batch)
 cli.add_command(compare)
 cli.add_command(validate)

@@ -19,6 +19,10 @@ class ExitCode(IntEnum):
     INVALID = 2
     CONDITIONAL = 3
     NO_GO = 4
+    # techgate diff: the decision moved. Distinct from 3 and 4, so a script
+    # cannot take a diff's outcome for a decision.
+    DECISION_BETTER = 5
+    DECISION_WORSE = 6
     HANGUP = 129  # the terminal closed (128 + SIGHUP), as shells report it
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
     TERMINATED = 143  # a service manager's stop (128 + SIGTERM)
@@ -26,6 +30,13 @@ class ExitCode(IntEnum):
     @classmethod
     def for_signal(cls, signum: int) -> ExitCode:
         return cls(128 + signum)
+
+    @classmethod
+    def for_direction(cls, direction: str) -> ExitCode:
+        """techgate diff: 0 when the decision stayed, 5 when it got better, 6 when worse."""
+        return {"same": cls.GO, "better": cls.DECISION_BETTER, "worse": cls.DECISION_WORSE}[
+            direction
+        ]
 
     @classmethod
     def for_decision(cls, decision: str) -> ExitCode:

@@ -10,11 +10,13 @@ import click
 
 from techgate.cli.options import (
     DocumentRequest,
+    check_since,
     document_options,
     format_option,
     output_option,
     pack_option,
     sensitivity_options,
+    since_option,
 )
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     help="Width of the text format in columns (default: the terminal's, or 100).",
 )
 @document_options
+@since_option
 @sensitivity_options
 def evaluate(
     proposal: Path,
@@ -42,13 +45,15 @@ def evaluate(
     output: str | None,
     width: int | None,
     documents: DocumentRequest,
+    since: Path | None,
     sensitivity: SensitivityRequest | None,
 ) -> int:
     """Evaluate PROPOSAL (a .yaml file) against a criteria pack.
 
     Prints the decision in the chosen --format and writes any of --pdf,
     --html, --md and --json alongside; --sensitivity adds what would flip
-    the decision. Exit code: 0 go, 3 conditional,
+    the decision; --since PREVIOUS.json adds what changed since that record
+    to the reports. Exit code: 0 go, 3 conditional,
     4 no-go, 2 invalid input, 1 unexpected error.
     """
     from techgate import api
@@ -65,6 +70,9 @@ def evaluate(
     )
     from techgate.render import OutputFormat, render
 
+    check_since(since, documents)
+    # The earlier record is read first: a bad one is refused before any scoring.
+    previous = None if since is None else api.read_record(since)
     loaded = api.load(proposal, pack=pack, pack_dirs=pack_dirs)
     show_notices(loaded.notices)
     record = api.evaluate(loaded, sensitivity=sensitivity)
@@ -74,9 +82,9 @@ def evaluate(
     outputs = [*paths.values(), *([target] if target else [])]
     # Every file read (the proposal, its pack, the packs that pack extends)
     # and every template is an input no output may replace.
-    inputs = [*loaded.read, *input_paths(proposal, pack, documents.templates)]
+    inputs = [*loaded.read, *input_paths(proposal, pack, since, documents.templates)]
     check_destinations(outputs, inputs)
-    files = render_documents(record, documents, paths)
+    files = render_documents(record, documents, paths, previous)
     if target is not None:
         files.append((target, render(record, chosen, width=width or 100).encode("utf-8")))
     write_files(files, inputs)

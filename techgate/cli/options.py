@@ -286,3 +286,21 @@ def person_name(option: str, value: str) -> str:
             option, "must be a name of 1 to 10,000 characters without control characters"
         )
     return value
+
+
+def since_option(function: F) -> F:
+    """--since PREVIOUS.json: the documents add what changed since that record."""
+    return click.option(
+        "--since",
+        metavar="PREVIOUS.json",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="An earlier decision record of the proposal: the --pdf, --html and --md reports "
+        "add what changed since it (see 'techgate diff').",
+    )(function)
+
+
+def check_since(since: Path | None, documents: DocumentRequest) -> None:
+    """--since changes only the reports; refuse it when none is written."""
+    if since is not None and not set(documents.paths) - {DocumentFormat.JSON}:
+        raise click.UsageError("--since adds a section to --pdf, --html or --md: name one")

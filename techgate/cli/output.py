@@ -431,12 +431,20 @@ def document_paths(evaluation: Evaluation, request: DocumentRequest) -> dict[Doc
 
 
 def render_documents(
-    evaluation: Evaluation, request: DocumentRequest, paths: dict[DocumentFormat, Path]
+    evaluation: Evaluation,
+    request: DocumentRequest,
+    paths: dict[DocumentFormat, Path],
+    previous: Evaluation | None = None,
 ) -> list[tuple[Path, bytes]]:
-    """Every requested document, rendered (the HTML once); raises before anything is written."""
+    """Every requested document, rendered (the HTML once); raises before anything is written.
+
+    With previous, the reports add what changed since that record.
+    """
     from techgate import api
 
-    rendered = api.render(evaluation, paths, paper=request.paper, templates=request.templates)
+    rendered = api.render(
+        evaluation, paths, paper=request.paper, templates=request.templates, previous=previous
+    )
     return [(path, rendered[kind]) for kind, path in paths.items()]
 
 
@@ -449,12 +457,15 @@ def show_notices(notices: Iterable[InputProblem]) -> None:
 
 
 def write_documents(
-    evaluation: Evaluation, request: DocumentRequest, inputs: Iterable[Path] = ()
+    evaluation: Evaluation,
+    request: DocumentRequest,
+    inputs: Iterable[Path] = (),
+    previous: Evaluation | None = None,
 ) -> list[Path]:
     """Check the destinations, render every requested document, then write them all or none."""
     inputs = list(inputs)
     paths = document_paths(evaluation, request)
     check_destinations(list(paths.values()), inputs)
-    files = render_documents(evaluation, request, paths)
+    files = render_documents(evaluation, request, paths, previous)
     write_files(files, inputs)
     return [path for path, _ in files]

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from techgate.errors import RenderError, TechgateError, single_problem
+from techgate.model.diff import RecordDiff
 from techgate.model.evaluation import Evaluation
 from techgate.vocabulary import DocumentFormat, Paper
 
@@ -32,15 +33,20 @@ def render_documents(
     *,
     paper: Paper = Paper.A4,
     user_templates: Path | None = None,
+    changes: RecordDiff | None = None,
 ) -> dict[DocumentFormat, bytes]:
     """Each requested document's bytes; the HTML report is built once for --html and --pdf.
 
-    Raises InvalidInputError (a broken user template) or RenderError, before
+    With 'changes' (the diff from a previous record) the Markdown, HTML and
+    PDF reports add "what changed since the last evaluation"; the JSON record
+    stays the record. Raises InvalidInputError (a broken user template) or RenderError, before
     anything is returned: all or none.
     """
     with template_errors(user_templates, "the record"):
         try:
-            return _render_all(evaluation, tuple(dict.fromkeys(formats)), paper, user_templates)
+            return _render_all(
+                evaluation, tuple(dict.fromkeys(formats)), paper, user_templates, changes
+            )
         except _Failed as failed:
             cause = failed.__cause__
             raise RenderError(
@@ -86,6 +92,7 @@ def _render_all(
     formats: tuple[DocumentFormat, ...],
     paper: Paper,
     user_templates: Path | None,
+    changes: RecordDiff | None,
 ) -> dict[DocumentFormat, bytes]:
     """The documents' bytes. Only the PDF needs WeasyPrint, imported here on demand."""
     from jinja2 import TemplateError
@@ -94,7 +101,9 @@ def _render_all(
     html: str | None = None
     for document_format in formats:
         try:
-            html = _render_one(evaluation, document_format, paper, user_templates, html, rendered)
+            html = _render_one(
+                evaluation, document_format, paper, user_templates, html, rendered, changes
+            )
         except (TechgateError, TemplateError):
             raise
         except Exception as error:
@@ -109,6 +118,7 @@ def _render_one(
     user_templates: Path | None,
     html: str | None,
     rendered: dict[DocumentFormat, bytes],
+    changes: RecordDiff | None = None,
 ) -> str | None:
     """Render one document into 'rendered'; returns the HTML report, made on first need."""
     if document_format is DocumentFormat.JSON:
@@ -119,12 +129,13 @@ def _render_one(
     if document_format is DocumentFormat.MARKDOWN:
         from techgate.render.environment import render_markdown
 
-        rendered[document_format] = render_markdown(evaluation, user_templates).encode("utf-8")
+        markdown = render_markdown(evaluation, user_templates, changes)
+        rendered[document_format] = markdown.encode("utf-8")
         return html
     from techgate.render.environment import render_html, template_dirs
 
     if html is None:
-        html = render_html(evaluation, paper, user_templates)
+        html = render_html(evaluation, paper, user_templates, changes)
     if document_format is DocumentFormat.HTML:
         rendered[document_format] = html.encode("utf-8")
     else:

@@ -26,6 +26,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
+from techgate.model.diff import RecordDiff
 from techgate.model.evaluation import (
     Evaluation,
     GateResult,
@@ -33,6 +34,7 @@ from techgate.model.evaluation import (
     LevelSwing,
     Reason,
 )
+from techgate.render.diff_view import DiffView, diff_view
 from techgate.render.formats import Paper
 from techgate.render.panel import PanelView, panel_view
 from techgate.render.safe_text import printable, short_name
@@ -104,10 +106,17 @@ class ReportContext:
     """With a sensitivity block: the indicators whose score change flips it soonest."""
     tornado_chart: Markup = field(default_factory=Markup)
     """With a sensitivity block and charts: the weight ranges as an inline SVG."""
+    changes: DiffView | None = None
+    """What changed since a previous record, when the caller gave one (None: no section)."""
 
 
 def report_context(
-    evaluation: Evaluation, paper: Paper = Paper.A4, *, charts: bool = False, top: int = 3
+    evaluation: Evaluation,
+    paper: Paper = Paper.A4,
+    *,
+    charts: bool = False,
+    top: int = 3,
+    changes: RecordDiff | None = None,
 ) -> ReportContext:
     radar, bars, benefits = Markup(""), Markup(""), Markup("")
     if charts:
@@ -131,6 +140,7 @@ def report_context(
         trait_indicators=tuple(indicators[k] for k in automation.indicators if k in indicators),
         trait_gates=tuple(gates[k] for k in automation.gates if k in gates),
         panel=panel_view(evaluation),
+        changes=None if changes is None else diff_view(changes),
         **_sensitivity_parts(evaluation, charts),
     )
 
@@ -242,15 +252,23 @@ def render_template(environment: Environment, name: str, ctx: object, user: Path
     return render_bounded(environment, name, template_dirs(user), ctx=ctx)
 
 
-def render_markdown(evaluation: Evaluation, user_templates: Path | None = None) -> str:
+def render_markdown(
+    evaluation: Evaluation,
+    user_templates: Path | None = None,
+    changes: RecordDiff | None = None,
+) -> str:
     environment = markdown_environment(user_templates)
-    return render_template(environment, "report.md.j2", report_context(evaluation), user_templates)
+    context = report_context(evaluation, changes=changes)
+    return render_template(environment, "report.md.j2", context, user_templates)
 
 
 def render_html(
-    evaluation: Evaluation, paper: Paper = Paper.A4, user_templates: Path | None = None
+    evaluation: Evaluation,
+    paper: Paper = Paper.A4,
+    user_templates: Path | None = None,
+    changes: RecordDiff | None = None,
 ) -> str:
-    context = report_context(evaluation, paper, charts=True)
+    context = report_context(evaluation, paper, charts=True, changes=changes)
     return render_template(
         html_environment(user_templates), "report.html.j2", context, user_templates
     )

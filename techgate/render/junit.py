@@ -1,5 +1,8 @@
 """The decision record as a JUnit XML test report (GitLab's and Jenkins' test-report reader).
 
+Valid against Jenkins' JUnit schema (xunit-plugin's junit-10.xsd), which GitLab's
+reader accepts too: the proposal's file is named on the <testsuite>.
+
 One <testsuite> for the proposal; one <testcase> per gate of the pack, in pack
 order, and a last one for the overall decision:
 
@@ -65,15 +68,13 @@ def render_junit(record: Evaluation, source: PurePath | None = None) -> str:
     failed = sum(o in (GateOutcome.BLOCKS, GateOutcome.WARNS) for o in outcomes)
     failures = failed + (record.decision is Decision.NO_GO)
     skipped = outcomes.count(GateOutcome.NOT_APPLICABLE)
-    counts = {
-        "tests": str(len(record.gates) + 1),
-        "failures": str(failures),
-        "errors": "0",
-        "skipped": str(skipped),
-        "time": "0",
-    }
-    root = ET.Element("testsuites", {"name": "techgate", **counts})
-    suite = _element(root, "testsuite", name=suite_name, **counts)
+    counts = {"tests": str(len(record.gates) + 1), "failures": str(failures), "errors": "0"}
+    # Jenkins' schema (junit-10.xsd) allows 'skipped' and 'file' on a <testsuite> only, not
+    # on <testsuites> or <testcase>.
+    root = ET.Element("testsuites", {"name": "techgate", **counts, "time": "0"})
+    suite = _element(
+        root, "testsuite", name=suite_name, **counts, skipped=str(skipped), time="0", **where
+    )
     properties = _element(suite, "properties")
     for name, value in (
         ("decision", record.decision.value),
@@ -93,7 +94,6 @@ def render_junit(record: Evaluation, source: PurePath | None = None) -> str:
             name=f"gate {gate_heading(gate)}",
             classname=f"{classname}.gates",
             time="0",
-            **where,
         )
         if outcome in (GateOutcome.BLOCKS, GateOutcome.WARNS):
             _element(
@@ -105,7 +105,7 @@ def render_junit(record: Evaluation, source: PurePath | None = None) -> str:
             )
         elif outcome is GateOutcome.NOT_APPLICABLE:
             _element(case, "skipped", message=f"not applicable: {gate.reason}")
-    decision = _element(suite, "testcase", name="decision", classname=classname, time="0", **where)
+    decision = _element(suite, "testcase", name="decision", classname=classname, time="0")
     if record.decision is Decision.NO_GO:
         _element(
             decision,

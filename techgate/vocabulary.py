@@ -17,6 +17,9 @@ class OutputFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
     MARKDOWN = "markdown"
+    JUNIT = "junit"
+    SARIF = "sarif"
+    GITHUB = "github"
 
     @property
     def suffix(self) -> str:
@@ -26,16 +29,34 @@ class OutputFormat(StrEnum):
     def media_type(self) -> str:
         return _OUTPUT_MEDIA[self]
 
+    @property
+    def for_pipelines(self) -> bool:
+        """A CI format (JUnit, SARIF, GitHub annotations): one record's gates, for a pipeline.
+
+        Only 'evaluate' offers these; a comparison ranks several records and has no one
+        file for a pipeline to point at.
+        """
+        return self in (OutputFormat.JUNIT, OutputFormat.SARIF, OutputFormat.GITHUB)
+
 
 _OUTPUT_SUFFIX = {
     OutputFormat.TEXT: ".txt",
     OutputFormat.JSON: ".json",
     OutputFormat.MARKDOWN: ".md",
+    OutputFormat.JUNIT: ".junit.xml",
+    OutputFormat.SARIF: ".sarif",
+    OutputFormat.GITHUB: ".annotations.txt",
 }
 _OUTPUT_MEDIA = {
     OutputFormat.TEXT: "text/plain; charset=utf-8",
     OutputFormat.JSON: "application/json",
     OutputFormat.MARKDOWN: "text/markdown; charset=utf-8",
+    # JUnit XML has no registered media type of its own; it is XML.
+    OutputFormat.JUNIT: "application/xml",
+    # Registered with IANA by OASIS for SARIF 2.1.0.
+    OutputFormat.SARIF: "application/sarif+json",
+    # Workflow commands are lines of text a GitHub runner reads from the step's output.
+    OutputFormat.GITHUB: "text/plain; charset=utf-8",
 }
 
 

@@ -277,7 +277,10 @@ def test_every_output_format_renders() -> None:
     record = api.evaluate(EXAMPLE)
     for kind in OutputFormat:
         assert record.proposal.id in render_format(record, kind)
+        assert record.proposal.id in render_format(record, kind, source=Path("p.yaml"))
         assert kind.suffix.startswith(".") and "/" in kind.media_type
+    # '-o FOLDER' names a file by its suffix: no two formats may write the same name.
+    assert len({kind.suffix for kind in OutputFormat}) == len(OutputFormat)
 
 
 def test_every_schema_kind_has_a_schema() -> None:
@@ -296,6 +299,10 @@ def _choice(command: click.Command, name: str) -> list[str]:
 def test_command_line_choices_come_from_the_vocabulary() -> None:
     commands = cli.commands
     assert _choice(commands["evaluate"], "output_format") == [f.value for f in OutputFormat]
+    # A comparison is not one proposal's gates: it offers every format but the CI ones.
+    assert _choice(commands["compare"], "output_format") == [
+        f.value for f in OutputFormat if not f.for_pipelines
+    ]
     assert _choice(commands["evaluate"], "paper") == [p.value for p in Paper]
     assert _choice(commands["schema"], "kind") == [k.value for k in SchemaKind]
     options = {o for p in commands["evaluate"].params for o in getattr(p, "opts", [])}

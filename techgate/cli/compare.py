@@ -10,9 +10,9 @@ import click
 from techgate.cli.options import (
     DocumentRequest,
     documents_named,
-    format_option,
     output_option,
     pack_option,
+    report_format_option,
     sampling_options,
 )
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     metavar="NAME",
     help="File name (without suffix) the documents get when --pdf and the like name a folder.",
 )
-@format_option
+@report_format_option
 @output_option
 @documents_named("<NAME>")
 @sampling_options

@@ -53,8 +53,10 @@ def evaluate(
     Prints the decision in the chosen --format and writes any of --pdf,
     --html, --md and --json alongside; --sensitivity adds what would flip
     the decision; --since PREVIOUS.json adds what changed since that record
-    to the reports. Exit code: 0 go, 3 conditional,
-    4 no-go, 2 invalid input, 1 unexpected error.
+    to the reports. For pipelines, --format junit (a test report), sarif
+    (code scanning) or github (annotations) name PROPOSAL as given, so give
+    it relative to the repository's root. Exit code, whatever the format:
+    0 go, 3 conditional, 4 no-go, 2 invalid input, 1 unexpected error.
     """
     from techgate import api
     from techgate.cli.app import ExitCode
@@ -86,7 +88,8 @@ def evaluate(
     check_destinations(outputs, inputs)
     files = render_documents(record, documents, paths, previous)
     if target is not None:
-        files.append((target, render(record, chosen, width=width or 100).encode("utf-8")))
+        text = render(record, chosen, width=width or 100, source=proposal)
+        files.append((target, text.encode("utf-8")))
     write_files(files, inputs)
     written = [path for path, _ in files]
     if target is None and chosen is OutputFormat.TEXT:
@@ -99,7 +102,7 @@ def evaluate(
         columns = width or (None if sys.stdout.isatty() else 100)
         Console(width=columns, highlight=False).print(text_view(record))
     elif target is None:
-        click.echo(render(record, chosen), nl=False)
+        click.echo(render(record, chosen, source=proposal), nl=False)
     for path in written:
         click.echo(f"wrote {path}", err=True)
     if output is not None:

@@ -54,11 +54,25 @@ def _folders(
 
 
 def format_option(function: F) -> F:
+    """--format: every output format, the CI ones (junit, sarif, github) included."""
     return click.option(
         "--format",
         "-f",
         "output_format",
         type=click.Choice(choices(OutputFormat)),
+        default="text",
+        show_default=True,
+        help="Output format; junit, sarif and github are for CI pipelines (docs/ci.md).",
+    )(function)
+
+
+def report_format_option(function: F) -> F:
+    """--format without the CI formats, for commands whose output is not one proposal's gates."""
+    return click.option(
+        "--format",
+        "-f",
+        "output_format",
+        type=click.Choice([f.value for f in OutputFormat if not f.for_pipelines]),
         default="text",
         show_default=True,
         help="Output format.",

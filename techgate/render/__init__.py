@@ -1,6 +1,8 @@
-"""Turn a decision record into text, JSON or Markdown. Renderers never see the engine."""
+"""A decision record as text, JSON, Markdown or a CI format. Renderers never see the engine."""
 
 from __future__ import annotations
+
+from pathlib import PurePath
 
 from techgate.model.evaluation import Evaluation
 from techgate.render.documents import DocumentFormat, render_document
@@ -9,8 +11,30 @@ from techgate.render.formats import OutputFormat
 __all__ = ["DocumentFormat", "OutputFormat", "render", "render_document"]
 
 
-def render(evaluation: Evaluation, output_format: OutputFormat, *, width: int = 100) -> str:
-    """The record in the given format, as a string."""
+def render(
+    evaluation: Evaluation,
+    output_format: OutputFormat,
+    *,
+    width: int = 100,
+    source: PurePath | None = None,
+) -> str:
+    """The record in the given format, as a string.
+
+    source: the proposal's file as a pipeline names it (relative to the repository's root);
+    the CI formats point their failures at it. Without it they name no file.
+    """
+    if output_format is OutputFormat.JUNIT:
+        from techgate.render.junit import render_junit
+
+        return render_junit(evaluation, source)
+    if output_format is OutputFormat.SARIF:
+        from techgate.render.sarif import render_sarif
+
+        return render_sarif(evaluation, source)
+    if output_format is OutputFormat.GITHUB:
+        from techgate.render.github import render_github
+
+        return render_github(evaluation, source)
     if output_format is OutputFormat.JSON:
         from techgate.render.json import render_json
 

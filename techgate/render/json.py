@@ -32,4 +32,9 @@ def render_json(evaluation: Evaluation) -> str:
 
 def json_text(model: BaseModel) -> str:
     """Any model as techgate writes JSON: two-space indent, risky characters escaped."""
-    return _ESCAPED.sub(_escape, model.model_dump_json(indent=2)) + "\n"
+    return escape_risky(model.model_dump_json(indent=2)) + "\n"
+
+
+def escape_risky(json_document: str) -> str:
+    """JSON text with the characters above written as \\u escapes (the same JSON value)."""
+    return _ESCAPED.sub(_escape, json_document)

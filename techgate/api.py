@@ -10,7 +10,11 @@ same way whoever asks:
   once for both --html and --pdf);
 - pack_with() / proposal_with_answer(): validated copies of a pack with
   other weights or policy, or of a proposal with one answer changed; their
-  hashes are their own, never the original's.
+  hashes are their own, never the original's;
+- open_register() / submit(): the register of decisions (SQLite or
+  PostgreSQL): evaluations stored with their proposal and pack, human
+  decisions, the audit chain; the Register it returns lists, shows, decides
+  and verifies.
 
 Nothing here prints or exits; errors are InvalidInputError (every problem,
 located) or RenderError.
@@ -45,6 +49,8 @@ if TYPE_CHECKING:
     # numpy comes with these; commands that never weigh do not pay for it.
     from techgate.engine.ahp import PanelPriorities
     from techgate.loading.pairwise import PairwiseStudy
+    from techgate.model.register import Submitted
+    from techgate.register import Clock, Register
     from techgate.render.weights import ConsistencyWarning
 
 __all__ = [
@@ -62,12 +68,14 @@ __all__ = [
     "list_packs",
     "load",
     "load_pack",
+    "open_register",
     "pack_with",
     "proposal_with_answer",
     "read_record",
     "render",
     "render_comparison",
     "start_moderation",
+    "submit",
     "weigh_pairwise",
 ]
 
@@ -527,3 +535,28 @@ def _problems_of(error: Any, where: tuple[str, ...]) -> InvalidInputError:
     return InvalidInputError(
         InputProblem("<proposal>", None, None, ".".join(where), detail["msg"]) for detail in details
     )
+
+
+def open_register(url: str | None = None, *, clock: Clock | None = None) -> Register:
+    """The register of decisions at url (else TECHGATE_DB, else ./techgate.db), created and
+    migrated when needed. SQLAlchemy is imported here, not before: commands that never
+    touch the register do not pay for it. Close it when done (it is a context manager).
+    """
+    from techgate.register import open_register as opened
+    from techgate.register import utc_now
+
+    return opened(url, clock=clock or utc_now)
+
+
+def submit(register: Register, source: Source | Loaded, *, by: str | None = None) -> Submitted:
+    """Evaluate a proposal and store the evaluation, its proposal and its pack in the register.
+
+    The stored record is exactly what 'evaluate --json' writes. Identical
+    inputs submitted again store nothing and return the evaluation stored
+    first ('created' is false).
+    """
+    from techgate.render.json import render_json
+
+    loaded = source if isinstance(source, Loaded) else load(source)
+    record = evaluate(loaded)
+    return register.submit(loaded.proposal, loaded.pack, record, render_json(record), by=by)

@@ -43,6 +43,7 @@ from techgate.model.comparison import Comparison
 from techgate.model.criteria import CriteriaPack, PackOverlay
 from techgate.model.evaluation import Evaluation, SensitivityRequest
 from techgate.model.proposal import Proposal
+from techgate.model.register import Filters, Outcome, Page
 from techgate.vocabulary import DocumentFormat, Paper
 
 if TYPE_CHECKING:
@@ -56,7 +57,10 @@ if TYPE_CHECKING:
 __all__ = [
     "Compared",
     "DocumentFormat",
+    "Filters",
     "Loaded",
+    "Outcome",
+    "Page",
     "ProposalText",
     "SensitivityRequest",
     "check_file",

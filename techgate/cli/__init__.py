@@ -16,6 +16,7 @@ from techgate.cli.compare import compare
 from techgate.cli.criteria import criteria
 from techgate.cli.evaluate import evaluate
 from techgate.cli.moderate import moderate
+from techgate.cli.register import register
 from techgate.cli.report import report
 from techgate.cli.scaffold import init, schema
 from techgate.cli.scoresheet import scoresheet
@@ -47,6 +48,7 @@ cli.add_command(weights)
 
 cli.add_command(scoresheet)
 cli.add_command(moderate)
+cli.add_command(register)
 
 
 def main() -> None:

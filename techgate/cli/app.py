@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     INVALID = 2
     CONDITIONAL = 3
     NO_GO = 4
+    TAMPERED = 5  # 'register verify': the register was changed behind its back
     HANGUP = 129  # the terminal closed (128 + SIGHUP), as shells report it
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
     TERMINATED = 143  # a service manager's stop (128 + SIGTERM)

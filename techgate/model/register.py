@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 
-from techgate.model._base import Record
+from pydantic import Field
+
+from techgate.model._base import Frozen, Record
 from techgate.model.evaluation import Decision, Evaluation
 
 
@@ -42,6 +45,37 @@ class DecisionStatus(StrEnum):
     UNDECIDED = "undecided"
     DECIDED = "decided"
     NEEDS_NEW_DECISION = "needs-new-decision"
+
+
+class Filters(Frozen):
+    """What a listing keeps; a filter left out (null) keeps everything."""
+
+    decision: Decision | None = None
+    """The engine's decision."""
+    proposal_id: str | None = None
+    """The proposal's id."""
+    pack_id: str | None = None
+    """The criteria pack's id."""
+    category: str | None = None
+    """The proposal's category."""
+    owner: str | None = None
+    """The proposal's sponsor, exactly."""
+    since: dt.datetime | None = None
+    """Submitted at or after this time (UTC when no zone is given)."""
+    until: dt.datetime | None = None
+    """Submitted before this time (UTC when no zone is given)."""
+
+
+MAX_PAGE = 500
+
+
+class Page(Frozen):
+    """Which slice of a listing: up to 'limit' evaluations after the one numbered 'after'."""
+
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 50
+    """At most this many."""
+    after: Annotated[int, Field(ge=0)] = 0
+    """Only evaluations numbered above this (the previous page's next_after)."""
 
 
 class HumanDecision(Record):

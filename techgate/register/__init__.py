@@ -5,8 +5,9 @@ Open one with techgate.api.open_register; see docs/register.md.
 
 from __future__ import annotations
 
+from techgate.model.register import Filters, Page
 from techgate.register.database import DEFAULT_URL, ENVIRONMENT, resolve_url, shown
-from techgate.register.store import Clock, Filters, Page, Register, utc_now
+from techgate.register.store import Clock, Register, utc_now
 
 __all__ = [
     "DEFAULT_URL",

@@ -31,8 +31,12 @@ _PG_WRITE_LOCK = 7_260_451_019
 
 
 def resolve_url(url: str | None) -> str:
-    """The database URL: the one given, else TECHGATE_DB, else ./techgate.db."""
-    return url or os.environ.get(ENVIRONMENT) or DEFAULT_URL
+    """The database URL: the one given, else TECHGATE_DB, else ./techgate.db.
+
+    A plain path (no '://') names an SQLite file.
+    """
+    chosen = url or os.environ.get(ENVIRONMENT) or DEFAULT_URL
+    return chosen if "://" in chosen else f"sqlite:///{chosen}"
 
 
 def shown(url: str | URL) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, insert, select
@@ -23,9 +22,11 @@ from techgate.model.proposal import Proposal
 from techgate.model.register import (
     DecisionStatus,
     EvaluationPage,
+    Filters,
     History,
     HumanDecision,
     Outcome,
+    Page,
     Shown,
     StoredEvaluation,
     Submitted,
@@ -42,7 +43,6 @@ from techgate.register.tables import (
 )
 
 Clock = Callable[[], dt.datetime]
-MAX_PAGE = 500
 MAX_NAME = 200
 MAX_REASON = 10_000
 
@@ -60,29 +60,6 @@ def stamp(moment: dt.datetime) -> str:
 
 def parse_stamp(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What a listing keeps; None keeps everything."""
-
-    decision: Decision | None = None
-    proposal_id: str | None = None
-    pack_id: str | None = None
-    category: str | None = None
-    owner: str | None = None
-    since: dt.datetime | None = None
-    """Submitted at or after."""
-    until: dt.datetime | None = None
-    """Submitted before."""
-
-
-@dataclass(frozen=True)
-class Page:
-    """Which slice of a listing: up to 'limit' evaluations after the one numbered 'after'."""
-
-    limit: int = 50
-    after: int = 0
 
 
 class Register:
@@ -268,7 +245,7 @@ class Register:
     def list(self, filters: Filters | None = None, page: Page | None = None) -> EvaluationPage:
         """Stored evaluations, oldest first, filtered, one page at a time."""
         filters, page = filters or Filters(), page or Page()
-        limit = max(1, min(page.limit, MAX_PAGE))
+        limit = page.limit
         query: Select[Any] = select(EvaluationRow).where(EvaluationRow.id > page.after)
         for column, value in (
             (EvaluationRow.decision, filters.decision.value if filters.decision else None),

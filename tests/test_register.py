@@ -404,7 +404,7 @@ def test_a_bad_url_is_one_problem_with_its_password_masked() -> None:
         api.open_register("mysql://ana:s3cret@localhost/db")
     assert "s3cret" not in str(caught.value) and "***" in str(caught.value)
     with pytest.raises(InvalidInputError, match="is not a database URL"):
-        api.open_register("not a url")
+        api.open_register("postgresql://ana:s3cret@host:port/db")
 
 
 def test_an_unreachable_server_hides_the_password() -> None:

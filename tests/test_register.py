@@ -390,10 +390,10 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(
 
 
 def test_the_migrations_ship_in_the_package() -> None:
-    from techgate.register.database import head_revision, migrations_folder
+    from techgate.register.database import HEAD, head_revision, migrations_folder
 
     assert (migrations_folder() / "env.py").is_file()
-    assert head_revision() == "0001"
+    assert head_revision() == HEAD == "0001"
 
 
 # -- bad databases -------------------------------------------------------------

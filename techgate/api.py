@@ -13,7 +13,11 @@ same way whoever asks:
   that change as text, JSON or Markdown;
 - pack_with() / proposal_with_answer(): validated copies of a pack with
   other weights or policy, or of a proposal with one answer changed; their
-  hashes are their own, never the original's.
+  hashes are their own, never the original's;
+- open_register() / submit(): the register of decisions (SQLite or
+  PostgreSQL): evaluations stored with their proposal and pack, human
+  decisions, the audit chain; the Register it returns lists, shows, decides
+  and verifies.
 
 Nothing here prints or exits; errors are InvalidInputError (every problem,
 located) or RenderError.
@@ -43,18 +47,24 @@ from techgate.model.criteria import CriteriaPack, PackOverlay
 from techgate.model.diff import RecordDiff
 from techgate.model.evaluation import Evaluation, SensitivityRequest
 from techgate.model.proposal import Proposal
+from techgate.model.register import Filters, Outcome, Page
 from techgate.vocabulary import DocumentFormat, OutputFormat, Paper
 
 if TYPE_CHECKING:
     # numpy comes with these; commands that never weigh do not pay for it.
     from techgate.engine.ahp import PanelPriorities
     from techgate.loading.pairwise import PairwiseStudy
+    from techgate.model.register import Submitted
+    from techgate.register import Clock, Register
     from techgate.render.weights import ConsistencyWarning
 
 __all__ = [
     "Compared",
     "DocumentFormat",
+    "Filters",
     "Loaded",
+    "Outcome",
+    "Page",
     "ProposalText",
     "SensitivityRequest",
     "check_file",
@@ -67,6 +77,7 @@ __all__ = [
     "list_packs",
     "load",
     "load_pack",
+    "open_register",
     "pack_with",
     "proposal_with_answer",
     "read_record",
@@ -74,6 +85,7 @@ __all__ = [
     "render_comparison",
     "render_diff",
     "start_moderation",
+    "submit",
     "weigh_pairwise",
 ]
 
@@ -562,3 +574,28 @@ def _problems_of(error: Any, where: tuple[str, ...]) -> InvalidInputError:
     return InvalidInputError(
         InputProblem("<proposal>", None, None, ".".join(where), detail["msg"]) for detail in details
     )
+
+
+def open_register(url: str | None = None, *, clock: Clock | None = None) -> Register:
+    """The register of decisions at url (else TECHGATE_DB, else ./techgate.db), created and
+    migrated when needed. SQLAlchemy is imported here, not before: commands that never
+    touch the register do not pay for it. Close it when done (it is a context manager).
+    """
+    from techgate.register import open_register as opened
+    from techgate.register import utc_now
+
+    return opened(url, clock=clock or utc_now)
+
+
+def submit(register: Register, source: Source | Loaded, *, by: str | None = None) -> Submitted:
+    """Evaluate a proposal and store the evaluation, its proposal and its pack in the register.
+
+    The stored record is exactly what 'evaluate --json' writes. Identical
+    inputs submitted again store nothing and return the evaluation stored
+    first ('created' is false).
+    """
+    from techgate.render.json import render_json
+
+    loaded = source if isinstance(source, Loaded) else load(source)
+    record = evaluate(loaded)
+    return register.submit(loaded.proposal, loaded.pack, record, render_json(record), by=by)

@@ -77,6 +77,7 @@ def test_no_command_runs_the_pipeline_itself() -> None:
     forbidden = (
         "techgate.engine",
         "techgate.loading",
+        "techgate.register",
         "techgate.render.documents",
         "techgate.sheets",
     )

@@ -77,3 +77,8 @@ def test_wheel_ships_packs_templates_and_the_proposal_template(tmp_path: Path) -
     for template in (ROOT / "templates").iterdir():
         assert f"techgate/_data/templates/{template.name}" in names
     assert "techgate/cli/proposal-template.yaml" in names
+    # The register migrates itself on open: its migrations must travel with it.
+    migrations = ROOT / "techgate" / "register" / "migrations"
+    for source in [*migrations.glob("*.*"), *(migrations / "versions").glob("*.py")]:
+        assert f"techgate/register/{source.relative_to(migrations.parent).as_posix()}" in names
+    assert "techgate/register/migrations/versions/0001_register.py" in names

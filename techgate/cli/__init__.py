@@ -17,6 +17,7 @@ from techgate.cli.criteria import criteria
 from techgate.cli.diff import diff
 from techgate.cli.evaluate import evaluate
 from techgate.cli.moderate import moderate
+from techgate.cli.register import register
 from techgate.cli.report import report
 from techgate.cli.scaffold import init, schema
 from techgate.cli.scoresheet import scoresheet
@@ -49,6 +50,7 @@ cli.add_command(weights)
 
 cli.add_command(scoresheet)
 cli.add_command(moderate)
+cli.add_command(register)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     # cannot take a diff's outcome for a decision.
     DECISION_BETTER = 5
     DECISION_WORSE = 6
+    TAMPERED = 7  # 'register verify': the register was changed behind its back
     HANGUP = 129  # the terminal closed (128 + SIGHUP), as shells report it
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
     TERMINATED = 143  # a service manager's stop (128 + SIGTERM)

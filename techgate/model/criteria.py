@@ -494,6 +494,11 @@ class CriteriaPack(Frozen):
     @cached_property
     def sha256(self) -> str:
         """SHA-256 of the pack's canonical JSON (independent of file layout and comments)."""
+        return hashlib.sha256(self.canonical_json.encode("utf-8")).hexdigest()
+
+    @cached_property
+    def canonical_json(self) -> str:
+        """The pack as the JSON its sha256 is taken of (the register keeps it)."""
         # Settings added later are left out while they are absent or at their
         # defaults, so a pack that does not use them hashes as it did before
         # they existed (records made earlier still name it).
@@ -506,7 +511,7 @@ class CriteriaPack(Frozen):
         }
         if later:
             unset["policy"] = later
-        return hashlib.sha256(self.model_dump_json(exclude=unset).encode("utf-8")).hexdigest()
+        return self.model_dump_json(exclude=unset)
 
     @cached_property
     def problems(self) -> tuple[Problem, ...]:

@@ -621,7 +621,12 @@ class Proposal(Frozen):
 
     @cached_property
     def sha256(self) -> str:
-        """SHA-256 of the proposal's canonical JSON.
+        """SHA-256 of the proposal's canonical JSON."""
+        return hashlib.sha256(self.canonical_json.encode("utf-8")).hexdigest()
+
+    @cached_property
+    def canonical_json(self) -> str:
+        """The proposal as the JSON its sha256 is taken of (the register keeps it).
 
         Assessors, and the indicators each scored, are put in a fixed order
         first: their order in the file carries no meaning.
@@ -636,7 +641,7 @@ class Proposal(Frozen):
         # Optional blocks that are absent (no cost, no moderation yet) are left
         # out, so a proposal hashes as it did before those blocks existed.
         unset = {name for name in ("cost", "moderation") if getattr(self, name) is None}
-        return hashlib.sha256(canonical.model_dump_json(exclude=unset).encode("utf-8")).hexdigest()
+        return str(canonical.model_dump_json(exclude=unset))
 
 
 def proposal_traits(category: Category, automation: Automation) -> frozenset[Trait]:

@@ -1,0 +1,339 @@
+"""techgate register: the register of decisions, without a server.
+
+Thin commands over techgate.api: open the register, call one method, print.
+SQLAlchemy is imported when a command runs, never for 'techgate --help'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from techgate.cli.options import pack_option
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from techgate.model.register import HumanDecision, StoredEvaluation
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OUTCOMES = ("approved", "rejected", "approved-with-conditions")
+DECISIONS = ("go", "conditional", "no-go")
+
+
+def db_option(function: F) -> F:
+    return click.option(
+        "--db",
+        "db",
+        metavar="URL",
+        default=None,
+        help="The register: an SQLite path or sqlite:///PATH, or "
+        "postgresql+psycopg://USER@HOST/NAME. Default: $TECHGATE_DB, else ./techgate.db.",
+    )(function)
+
+
+def register_format_option(function: F) -> F:
+    return click.option(
+        "--format",
+        "-f",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="Output format.",
+    )(function)
+
+
+@click.group()
+def register() -> None:
+    """The register of decisions: what was evaluated, what people decided, and an audit chain.
+
+    Everything is kept; nothing is changed or deleted (a correction is a new
+    entry). See docs/register.md.
+    """
+
+
+@register.command()
+@click.argument("proposal", type=click.Path(path_type=Path))
+@pack_option
+@click.option("--by", metavar="NAME", default=None, help="Who submits it (kept with it).")
+@db_option
+@register_format_option
+def submit(
+    proposal: Path,
+    pack: str | None,
+    pack_dirs: tuple[Path, ...],
+    by: str | None,
+    db: str | None,
+    output_format: str,
+) -> int:
+    """Evaluate PROPOSAL and store the evaluation, its proposal and its pack.
+
+    Submitting identical inputs again stores nothing and shows the evaluation
+    stored first. Exit code as 'evaluate': 0 go, 3 conditional, 4 no-go,
+    2 invalid input or an unusable database.
+    """
+    from techgate import api
+    from techgate.cli.app import ExitCode
+    from techgate.cli.output import show_notices
+
+    loaded = api.load(proposal, pack=pack, pack_dirs=pack_dirs)
+    show_notices(loaded.notices)
+    with api.open_register(db) as opened:
+        submitted = api.submit(opened, loaded, by=by)
+    stored = submitted.evaluation
+    if output_format == "json":
+        _echo_json(submitted)
+    else:
+        verb = "stored as" if submitted.created else "already stored as"
+        click.echo(f"{verb} evaluation {stored.id} in {opened.url}")
+        click.echo(_line(stored))
+        if stored.latest_decision is not None:
+            click.echo(_status(stored))
+    return ExitCode.for_decision(stored.decision.value)
+
+
+@register.command(name="list")
+@click.option("--decision", type=click.Choice(DECISIONS), default=None, help="Only this decision.")
+@click.option("--proposal", "proposal_id", metavar="ID", default=None, help="Only this proposal.")
+@click.option("--pack", "pack_id", metavar="ID", default=None, help="Only this pack.")
+@click.option("--category", metavar="NAME", default=None, help="Only this category.")
+@click.option("--owner", metavar="NAME", default=None, help="Only this sponsor.")
+@click.option(
+    "--since",
+    type=click.DateTime(),
+    default=None,
+    help="Submitted at or after this date or time (UTC).",
+)
+@click.option(
+    "--until", type=click.DateTime(), default=None, help="Submitted before this date or time (UTC)."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 500),
+    default=50,
+    show_default=True,
+    help="At most this many.",
+)
+@click.option(
+    "--after",
+    type=click.IntRange(0),
+    default=0,
+    help="Only evaluations numbered above this (the previous page's last).",
+)
+@db_option
+@register_format_option
+def list_(
+    decision: str | None,
+    proposal_id: str | None,
+    pack_id: str | None,
+    category: str | None,
+    owner: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    limit: int,
+    after: int,
+    db: str | None,
+    output_format: str,
+) -> int:
+    """List stored evaluations, oldest first, one page at a time."""
+    from techgate import api
+    from techgate.model.evaluation import Decision
+
+    filters = api.Filters(
+        decision=Decision(decision) if decision else None,
+        proposal_id=proposal_id,
+        pack_id=pack_id,
+        category=category,
+        owner=owner,
+        since=since,
+        until=until,
+    )
+    with api.open_register(db) as opened:
+        page = opened.list(filters, api.Page(limit=limit, after=after))
+    if output_format == "json":
+        _echo_json(page)
+        return 0
+    if not page.items:
+        click.echo("no evaluations")
+    for stored in page.items:
+        click.echo(f"{_line(stored)}  [{stored.status.value}]")
+    if page.next_after is not None:
+        click.echo(f"more: --after {page.next_after}", err=True)
+    return 0
+
+
+@register.command()
+@click.argument("evaluation_id", type=click.IntRange(1))
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Print only the stored decision record, byte for byte as 'evaluate --json' wrote it.",
+)
+@db_option
+@register_format_option
+def show(evaluation_id: int, record: bool, db: str | None, output_format: str) -> int:
+    """Show one stored evaluation and the decisions taken on it."""
+    from techgate import api
+
+    with api.open_register(db) as opened:
+        if record:
+            click.echo(opened.record_json(evaluation_id), nl=False)
+            return 0
+        shown = opened.show(evaluation_id)
+    if output_format == "json":
+        _echo_json(shown)
+        return 0
+    stored = shown.evaluation
+    click.echo(_line(stored))
+    click.echo(f"  submitted {_time(stored.submitted_at)}" + _by(stored.submitted_by))
+    click.echo(f"  proposal sha256 {stored.proposal_sha256}")
+    click.echo(f"  pack {stored.pack_id} {stored.pack_version} sha256 {stored.pack_sha256}")
+    click.echo(f"  record sha256 {stored.record_sha256}")
+    click.echo(f"  {_status(stored)}")
+    for decision in shown.decisions:
+        click.echo(f"  {_decision(decision)}")
+    return 0
+
+
+@register.command()
+@click.argument("proposal_id")
+@db_option
+@register_format_option
+def history(proposal_id: str, db: str | None, output_format: str) -> int:
+    """Every evaluation of PROPOSAL_ID over time, and the decisions taken on them."""
+    from techgate import api
+
+    with api.open_register(db) as opened:
+        found = opened.history(proposal_id)
+    if output_format == "json":
+        _echo_json(found)
+        return 0
+    decided: dict[int, list[HumanDecision]] = {}
+    for decision in found.decisions:
+        decided.setdefault(decision.evaluation_id, []).append(decision)
+    for stored in found.evaluations:
+        click.echo(f"{_line(stored)}  [{stored.status.value}]")
+        click.echo(f"  submitted {_time(stored.submitted_at)}" + _by(stored.submitted_by))
+        for decision in decided.get(stored.id, []):
+            click.echo(f"  {_decision(decision)}")
+    return 0
+
+
+@register.command()
+@click.argument("evaluation_id", type=click.IntRange(1))
+@click.option("--outcome", type=click.Choice(OUTCOMES), required=True, help="What was decided.")
+@click.option("--by", metavar="NAME", required=True, help="Who decided (a person or a board).")
+@click.option(
+    "--reason",
+    metavar="TEXT",
+    default=None,
+    help="Why. Required when the outcome overrides the engine (approving a no-go or a "
+    "conditional outright, rejecting a go).",
+)
+@db_option
+@register_format_option
+def decide(
+    evaluation_id: int,
+    outcome: str,
+    by: str,
+    reason: str | None,
+    db: str | None,
+    output_format: str,
+) -> int:
+    """Record the human decision on a stored evaluation (bound to its record's hash)."""
+    from techgate import api
+
+    with api.open_register(db) as opened:
+        decision = opened.decide(evaluation_id, api.Outcome(outcome), by, reason)
+    if output_format == "json":
+        _echo_json(decision)
+    else:
+        click.echo(_decision(decision))
+    return 0
+
+
+@register.command()
+@db_option
+@register_format_option
+def verify(db: str | None, output_format: str) -> int:
+    """Walk the audit chain and check every stored row against it.
+
+    Exit code: 0 intact; 7 something was changed or removed behind the
+    register's back (the first problem is named); 2 the database cannot be
+    opened.
+    """
+    from techgate import api
+    from techgate.cli.app import ExitCode
+    from techgate.cli.output import printable
+
+    with api.open_register(db) as opened:
+        result = opened.verify()
+    if output_format == "json":
+        _echo_json(result)
+    elif result.intact:
+        click.echo(f"intact: {result.events} events, head {result.head}")
+    else:
+        first = result.problems[0]
+        click.echo(f"BROKEN: {printable(first.message)}")
+        for problem in result.problems[1:]:
+            click.echo(f"  also: {printable(problem.message)}")
+    return ExitCode.GO if result.intact else ExitCode.TAMPERED
+
+
+def _echo_json(model: BaseModel) -> None:
+    from techgate.render.json import json_text
+
+    click.echo(json_text(model), nl=False)
+
+
+def _line(stored: StoredEvaluation) -> str:
+    from techgate.cli.output import printable
+
+    return printable(
+        f"{stored.id}  {stored.decision.value:<11} {stored.score:5.1f}  "
+        f"{stored.proposal_id}: {stored.title}"
+    )
+
+
+def _status(stored: StoredEvaluation) -> str:
+    latest = stored.latest_decision
+    if latest is None:
+        return "no human decision yet"
+    if stored.status.value == "needs-new-decision":
+        return (
+            f"NEEDS A NEW DECISION: the inputs changed since decision {latest.id} "
+            f"({latest.outcome.value}) on evaluation {latest.evaluation_id}"
+        )
+    return (
+        f"decided: {latest.outcome.value} "
+        f"(decision {latest.id} on evaluation {latest.evaluation_id})"
+    )
+
+
+def _decision(decision: HumanDecision) -> str:
+    from techgate.cli.output import printable
+
+    override = (
+        f" OVERRIDES the engine's {decision.engine_decision.value}" if decision.override else ""
+    )
+    reason = f": {decision.reason}" if decision.reason else ""
+    return printable(
+        f"decision {decision.id}: {decision.outcome.value}{override} by {decision.by} "
+        f"at {_time(decision.at)}{reason}"
+    )
+
+
+def _time(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _by(name: str | None) -> str:
+    from techgate.cli.output import printable
+
+    return f" by {printable(name)}" if name else ""

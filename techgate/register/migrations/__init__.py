@@ -1,0 +1,1 @@
+"""Alembic migrations of the register, shipped in the package and applied on open."""

@@ -1,0 +1,446 @@
+"""The register of decisions: what was evaluated, what people decided, and the audit chain.
+
+Everything is appended: a submission adds the proposal and pack (when new),
+the evaluation and one audit event; a human decision adds itself and one
+event. Nothing is updated or deleted. Each write runs under the write lock
+(database.writing), so the chain's head is read and extended by one writer
+at a time, and a submission checks for its identical twin under that lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, insert, select
+
+from techgate.errors import single_problem
+from techgate.model.criteria import CriteriaPack
+from techgate.model.evaluation import Decision, Evaluation
+from techgate.model.proposal import Proposal
+from techgate.model.register import (
+    DecisionStatus,
+    EvaluationPage,
+    Filters,
+    History,
+    HumanDecision,
+    Outcome,
+    Page,
+    Shown,
+    StoredEvaluation,
+    Submitted,
+    VerifyResult,
+)
+from techgate.register import chain
+from techgate.register.database import translated, writing
+from techgate.register.tables import (
+    AuditEventRow,
+    DecisionRow,
+    EvaluationRow,
+    PackRow,
+    ProposalRow,
+)
+
+Clock = Callable[[], dt.datetime]
+MAX_NAME = 200
+MAX_REASON = 10_000
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def stamp(moment: dt.datetime) -> str:
+    """UTC ISO 8601 with microseconds and 'Z': one spelling, sorting as text sorts."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_stamp(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+
+
+class Register:
+    """One register database. Open it with techgate.api.open_register."""
+
+    def __init__(self, engine: Engine, url: str, clock: Clock = utc_now) -> None:
+        self._engine = engine
+        self.url = url
+        """The database, as it may be printed (any password masked)."""
+        self._clock = clock
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------
+
+    def submit(
+        self,
+        proposal: Proposal,
+        pack: CriteriaPack,
+        record: Evaluation,
+        record_json: str,
+        *,
+        by: str | None = None,
+    ) -> Submitted:
+        """Store an evaluation (and its proposal and pack when new); identical inputs store nothing.
+
+        record_json is the record exactly as 'evaluate --json' writes it; its
+        sha256 is the evaluation's identity.
+        """
+        if by is not None:
+            by = _name(by, "by")
+        record_sha256 = chain.sha256_text(record_json)
+        with translated(self.url), writing(self._engine) as connection:
+            existing = connection.execute(
+                select(EvaluationRow).where(EvaluationRow.record_sha256 == record_sha256)
+            ).one_or_none()
+            if existing is not None:
+                return Submitted.trusted(
+                    evaluation=self._stored(connection, existing), created=False
+                )
+            at = stamp(self._clock())
+            new_proposal = self._add_once(
+                connection,
+                ProposalRow,
+                proposal.sha256,
+                {
+                    "sha256": proposal.sha256,
+                    "proposal_id": proposal.id,
+                    "canonical_json": proposal.canonical_json,
+                    "stored_at": at,
+                },
+            )
+            new_pack = self._add_once(
+                connection,
+                PackRow,
+                pack.sha256,
+                {
+                    "sha256": pack.sha256,
+                    "pack_id": pack.id,
+                    "version": pack.version,
+                    "canonical_json": pack.canonical_json,
+                    "stored_at": at,
+                },
+            )
+            summary = record.proposal
+            values: dict[str, Any] = {
+                "record_sha256": record_sha256,
+                "proposal_sha256": proposal.sha256,
+                "pack_sha256": pack.sha256,
+                "proposal_id": proposal.id,
+                "title": summary.title,
+                "category": summary.category.value,
+                "owner": summary.owner,
+                "decision": record.decision.value,
+                "score": record.score,
+                "confidence": record.confidence,
+                "pack_id": record.pack.id,
+                "pack_version": record.pack.version,
+                "submitted_by": by,
+                "submitted_at": at,
+                "record_json": record_json,
+            }
+            evaluation_id = connection.execute(
+                insert(EvaluationRow).values(values).returning(EvaluationRow.id)
+            ).scalar_one()
+            self._append_event(
+                connection,
+                "evaluation.submitted",
+                at,
+                {
+                    **evaluation_event(evaluation_id, values),
+                    "new_proposal": new_proposal,
+                    "new_pack": new_pack,
+                },
+            )
+            row = connection.execute(
+                select(EvaluationRow).where(EvaluationRow.id == evaluation_id)
+            ).one()
+            return Submitted.trusted(evaluation=self._stored(connection, row), created=True)
+
+    def decide(
+        self, evaluation_id: int, outcome: Outcome, by: str, reason: str | None = None
+    ) -> HumanDecision:
+        """Record what people decided on an evaluation; an override needs a reason."""
+        by = _name(by, "by")
+        reason = (reason or "").strip() or None
+        if reason is not None and len(reason) > MAX_REASON:
+            raise single_problem(
+                "<decision>", f"is longer than {MAX_REASON:,} characters", field="reason"
+            )
+        with translated(self.url), writing(self._engine) as connection:
+            evaluation = connection.execute(
+                select(EvaluationRow).where(EvaluationRow.id == evaluation_id)
+            ).one_or_none()
+            if evaluation is None:
+                raise _no_evaluation(evaluation_id)
+            engine_decision = Decision(evaluation.decision)
+            override = outcome.overrides(engine_decision)
+            if override and reason is None:
+                raise single_problem(
+                    "<decision>",
+                    f"'{outcome.value}' overrides the engine's {engine_decision.value}, "
+                    "and an override needs a reason",
+                    "say why with --reason",
+                    field="reason",
+                )
+            at = stamp(self._clock())
+            values: dict[str, Any] = {
+                "evaluation_id": evaluation_id,
+                "record_sha256": evaluation.record_sha256,
+                "outcome": outcome.value,
+                "engine_decision": engine_decision.value,
+                "override": override,
+                "decided_by": by,
+                "reason": reason,
+                "decided_at": at,
+            }
+            decision_id = connection.execute(
+                insert(DecisionRow).values(values).returning(DecisionRow.id)
+            ).scalar_one()
+            self._append_event(
+                connection, "decision.recorded", at, decision_event(decision_id, values)
+            )
+            row = connection.execute(select(DecisionRow).where(DecisionRow.id == decision_id)).one()
+            return _decision(row)
+
+    @staticmethod
+    def _add_once(connection: Connection, table: Any, key: str, values: dict[str, Any]) -> bool:
+        if connection.scalar(select(table.sha256).where(table.sha256 == key)) is not None:
+            return False
+        connection.execute(insert(table).values(values))
+        return True
+
+    @staticmethod
+    def _append_event(connection: Connection, kind: str, at: str, data: dict[str, Any]) -> None:
+        last = connection.execute(
+            select(AuditEventRow.seq, AuditEventRow.hash)
+            .order_by(AuditEventRow.seq.desc())
+            .limit(1)
+        ).one_or_none()
+        seq, previous = (last.seq + 1, last.hash) if last else (1, chain.GENESIS)
+        text = chain.event_json(seq, kind, at, data)
+        connection.execute(
+            insert(AuditEventRow).values(
+                seq=seq,
+                kind=kind,
+                at=at,
+                prev_hash=previous,
+                hash=chain.event_hash(previous, text),
+                event_json=text,
+            )
+        )
+
+    # -- reading -------------------------------------------------------------
+
+    def list(self, filters: Filters | None = None, page: Page | None = None) -> EvaluationPage:
+        """Stored evaluations, oldest first, filtered, one page at a time."""
+        filters, page = filters or Filters(), page or Page()
+        limit = page.limit
+        query: Select[Any] = select(EvaluationRow).where(EvaluationRow.id > page.after)
+        for column, value in (
+            (EvaluationRow.decision, filters.decision.value if filters.decision else None),
+            (EvaluationRow.proposal_id, filters.proposal_id),
+            (EvaluationRow.pack_id, filters.pack_id),
+            (EvaluationRow.category, filters.category),
+            (EvaluationRow.owner, filters.owner),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if filters.since is not None:
+            query = query.where(EvaluationRow.submitted_at >= stamp(filters.since))
+        if filters.until is not None:
+            query = query.where(EvaluationRow.submitted_at < stamp(filters.until))
+        query = query.order_by(EvaluationRow.id).limit(limit + 1)
+        with translated(self.url), self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+            items = [self._stored(connection, row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return EvaluationPage.trusted(
+            items=tuple(items), next_after=items[-1].id if more and items else None
+        )
+
+    def show(self, evaluation_id: int) -> Shown:
+        """One evaluation, the decisions bound to it, and its record."""
+        with translated(self.url), self._engine.connect() as connection:
+            row = connection.execute(
+                select(EvaluationRow).where(EvaluationRow.id == evaluation_id)
+            ).one_or_none()
+            if row is None:
+                raise _no_evaluation(evaluation_id)
+            decisions = connection.execute(
+                select(DecisionRow)
+                .where(DecisionRow.evaluation_id == evaluation_id)
+                .order_by(DecisionRow.id)
+            ).all()
+            stored = self._stored(connection, row)
+        return Shown.trusted(
+            evaluation=stored,
+            decisions=tuple(_decision(d) for d in decisions),
+            record=Evaluation.model_validate_json(row.record_json),
+        )
+
+    def record_json(self, evaluation_id: int) -> str:
+        """The stored record's exact text, as 'evaluate --json' wrote it."""
+        with translated(self.url), self._engine.connect() as connection:
+            text = connection.scalar(
+                select(EvaluationRow.record_json).where(EvaluationRow.id == evaluation_id)
+            )
+        if text is None:
+            raise _no_evaluation(evaluation_id)
+        return str(text)
+
+    def history(self, proposal_id: str) -> History:
+        """Every evaluation of a proposal id, and every decision taken on them, oldest first."""
+        with translated(self.url), self._engine.connect() as connection:
+            rows = connection.execute(
+                select(EvaluationRow)
+                .where(EvaluationRow.proposal_id == proposal_id)
+                .order_by(EvaluationRow.id)
+            ).all()
+            evaluations = tuple(self._stored(connection, row) for row in rows)
+            decisions = _decisions_of(connection, proposal_id)
+        if not evaluations:
+            raise single_problem(
+                "<register>",
+                f"has no evaluation of proposal {proposal_id!r}",
+                "see 'techgate register list'",
+                field="proposal_id",
+            )
+        return History.trusted(
+            proposal_id=proposal_id,
+            evaluations=evaluations,
+            decisions=tuple(_decision(d) for d in decisions),
+        )
+
+    def verify(self) -> VerifyResult:
+        """Walk the audit chain and check every stored row against it."""
+        from techgate.register.verify import verify
+
+        with translated(self.url), self._engine.connect() as connection:
+            return verify(connection)
+
+    def _stored(self, connection: Connection, row: Any) -> StoredEvaluation:
+        decisions = _decisions_of(connection, row.proposal_id)
+        latest = _decision(decisions[-1]) if decisions else None
+        status = DecisionStatus.UNDECIDED
+        if latest is not None:
+            bound = connection.execute(
+                select(EvaluationRow.proposal_sha256, EvaluationRow.pack_sha256).where(
+                    EvaluationRow.id == latest.evaluation_id
+                )
+            ).one()
+            same_inputs = (bound.proposal_sha256, bound.pack_sha256) == (
+                row.proposal_sha256,
+                row.pack_sha256,
+            )
+            if latest.evaluation_id > row.id:
+                # An earlier evaluation, seen after a later decision: it was
+                # superseded if the decided one judged other inputs.
+                status = DecisionStatus.DECIDED if same_inputs else DecisionStatus.UNDECIDED
+            else:
+                status = (
+                    DecisionStatus.DECIDED if same_inputs else DecisionStatus.NEEDS_NEW_DECISION
+                )
+        return StoredEvaluation.trusted(
+            id=row.id,
+            proposal_id=row.proposal_id,
+            title=row.title,
+            category=row.category,
+            owner=row.owner,
+            decision=Decision(row.decision),
+            score=row.score,
+            confidence=row.confidence,
+            pack_id=row.pack_id,
+            pack_version=row.pack_version,
+            proposal_sha256=row.proposal_sha256,
+            pack_sha256=row.pack_sha256,
+            record_sha256=row.record_sha256,
+            submitted_by=row.submitted_by,
+            submitted_at=parse_stamp(row.submitted_at),
+            status=status,
+            latest_decision=latest,
+        )
+
+
+def _decisions_of(connection: Connection, proposal_id: str) -> Sequence[Any]:
+    return connection.execute(
+        select(DecisionRow)
+        .join(EvaluationRow, EvaluationRow.id == DecisionRow.evaluation_id)
+        .where(EvaluationRow.proposal_id == proposal_id)
+        .order_by(DecisionRow.id)
+    ).all()
+
+
+def _decision(row: Any) -> HumanDecision:
+    return HumanDecision.trusted(
+        id=row.id,
+        evaluation_id=row.evaluation_id,
+        record_sha256=row.record_sha256,
+        outcome=Outcome(row.outcome),
+        engine_decision=Decision(row.engine_decision),
+        override=bool(row.override),
+        by=row.decided_by,
+        reason=row.reason,
+        at=parse_stamp(row.decided_at),
+    )
+
+
+def evaluation_event(evaluation_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    """What the audit event of a submission says of the evaluation row (verify compares)."""
+    return {
+        "evaluation_id": evaluation_id,
+        "proposal_id": values["proposal_id"],
+        "proposal_sha256": values["proposal_sha256"],
+        "pack_id": values["pack_id"],
+        "pack_version": values["pack_version"],
+        "pack_sha256": values["pack_sha256"],
+        "record_sha256": values["record_sha256"],
+        "decision": values["decision"],
+        "submitted_by": values["submitted_by"],
+        "submitted_at": values["submitted_at"],
+    }
+
+
+def decision_event(decision_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    """What the audit event of a human decision says of its row (verify compares)."""
+    return {
+        "decision_id": decision_id,
+        "evaluation_id": values["evaluation_id"],
+        "record_sha256": values["record_sha256"],
+        "outcome": values["outcome"],
+        "engine_decision": values["engine_decision"],
+        "override": bool(values["override"]),
+        "decided_by": values["decided_by"],
+        "reason": values["reason"],
+        "decided_at": values["decided_at"],
+    }
+
+
+def _name(value: str, field: str) -> str:
+    value = value.strip()
+    if not value or len(value) > MAX_NAME or not value.isprintable():
+        raise single_problem(
+            "<decision>",
+            f"must be a printable name of 1 to {MAX_NAME} characters",
+            field=field,
+        )
+    return value
+
+
+def _no_evaluation(evaluation_id: int) -> Exception:
+    return single_problem(
+        "<register>",
+        f"has no evaluation {evaluation_id}",
+        "see 'techgate register list'",
+        field="evaluation_id",
+    )

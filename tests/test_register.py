@@ -445,3 +445,26 @@ def test_two_processes_submitting_at_once_lose_and_duplicate_nothing(tmp_path: P
         assert sorted(e.proposal_id for e in stored) == sorted(names)
         result = register.verify()
         assert result.intact and result.events == 4
+
+
+def _open_only(url: str, start: Any) -> None:
+    start.wait()
+    with api.open_register(url) as register:
+        register.verify()
+
+
+@pytest.mark.slow
+def test_many_processes_creating_one_new_file_at_once_all_succeed(tmp_path: Path) -> None:
+    # Switching a new SQLite file to WAL needs it alone; CI once saw a second
+    # process get 'database is locked' at that moment. The creation lock makes
+    # them take turns; this is the race, six at a time, three times over.
+    context = multiprocessing.get_context("spawn")
+    for round_ in range(3):
+        url = f"sqlite:///{tmp_path / f'new-{round_}.db'}"
+        start = context.Barrier(6)
+        workers = [context.Process(target=_open_only, args=(url, start)) for _ in range(6)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(120)
+        assert [worker.exitcode for worker in workers] == [0] * 6

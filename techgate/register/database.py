@@ -114,7 +114,10 @@ def _sqlite_settings(connection: Any, _record: Any) -> None:
     connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    # Asking for WAL when the file is in WAL already is a no-op, but only a
+    # file's first switch needs it alone (see _creating); ask only then.
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
@@ -155,6 +158,29 @@ def _hint(error: BaseException | None) -> str:
 
 
 @contextmanager
+def _creating(engine: Engine) -> Iterator[None]:
+    """For an SQLite file: one process at a time creates it, turns on WAL and migrates.
+
+    Switching a new file to WAL needs it alone; a second process opening it
+    at that moment gets 'database is locked' at once, whatever the busy
+    timeout. An advisory lock on the file itself (flock, which SQLite's own
+    POSIX locks do not see) makes the second process wait its turn instead.
+    """
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    import fcntl
+
+    descriptor = os.open(database, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+@contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """A transaction holding the register's write lock: writers run one at a time."""
     with engine.begin() as connection:
@@ -174,7 +200,7 @@ opened without importing Alembic, a third of a second of every command's start."
 
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema, under the write lock."""
-    with writing(engine) as connection:
+    with _creating(engine), writing(engine) as connection:
         if _revision(connection) == HEAD:
             return
         from alembic import command

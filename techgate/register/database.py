@@ -45,7 +45,15 @@ def shown(url: str | URL) -> str:
         parsed = url if isinstance(url, URL) else make_url(url)
     except (ArgumentError, ValueError):
         return "<the database URL>"
+    # libpq also takes a password as ?password= (or a key's as ?sslpassword=), which
+    # SQLAlchemy passes on as it is and does not mask.
+    secret = {key: "***" for key in parsed.query if key.lower() in _SECRET_QUERY_KEYS}
+    if secret:
+        parsed = parsed.update_query_dict(secret)
     return parsed.render_as_string(hide_password=True)
+
+
+_SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
 
 
 def _problem(url: URL | str, message: str, hint: str = "") -> InvalidInputError:
@@ -75,7 +83,9 @@ def _check_sqlite_path(url: URL) -> None:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        folder = path.parent
+        # A dangling symlink is created at its target, so the target's folder is what
+        # must exist (realpath follows the links as far as they go).
+        folder = Path(os.path.realpath(path)).parent
         if not folder.is_dir():
             raise _problem(url, f"folder {folder} does not exist") from None
         if not os.access(folder, os.W_OK | os.X_OK):

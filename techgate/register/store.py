@@ -41,6 +41,7 @@ from techgate.register.tables import (
     PackRow,
     ProposalRow,
 )
+from techgate.vocabulary import LARGEST_ID
 
 Clock = Callable[[], dt.datetime]
 MAX_NAME = 200
@@ -177,6 +178,7 @@ class Register:
             raise single_problem(
                 "<decision>", f"is longer than {MAX_REASON:,} characters", field="reason"
             )
+        _check_id(evaluation_id)
         with translated(self.url), writing(self._engine) as connection:
             evaluation = connection.execute(
                 select(EvaluationRow).where(EvaluationRow.id == evaluation_id)
@@ -271,6 +273,7 @@ class Register:
 
     def show(self, evaluation_id: int) -> Shown:
         """One evaluation, the decisions bound to it, and its record."""
+        _check_id(evaluation_id)
         with translated(self.url), self._engine.connect() as connection:
             row = connection.execute(
                 select(EvaluationRow).where(EvaluationRow.id == evaluation_id)
@@ -291,6 +294,7 @@ class Register:
 
     def record_json(self, evaluation_id: int) -> str:
         """The stored record's exact text, as 'evaluate --json' wrote it."""
+        _check_id(evaluation_id)
         with translated(self.url), self._engine.connect() as connection:
             text = connection.scalar(
                 select(EvaluationRow.record_json).where(EvaluationRow.id == evaluation_id)
@@ -435,6 +439,12 @@ def _name(value: str, field: str) -> str:
             field=field,
         )
     return value
+
+
+def _check_id(evaluation_id: int) -> None:
+    # The driver raises OverflowError for a number past 64 bits; no row can have one.
+    if not 1 <= evaluation_id <= LARGEST_ID:
+        raise _no_evaluation(evaluation_id)
 
 
 def _no_evaluation(evaluation_id: int) -> Exception:

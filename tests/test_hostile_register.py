@@ -1,0 +1,152 @@
+"""Hostile and careless input to the register, diff and the CI formats: refused in one line.
+
+Each case here was a traceback, a leaked secret or a silently wrong output
+before it was fixed; the cases that held up from the start are listed in
+the branch's report rather than tested twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path, PurePosixPath
+
+import pytest
+from click.testing import CliRunner
+from conftest import EXAMPLES
+
+from techgate.cli import ExitCode, cli
+from techgate.model.register import Page
+from techgate.register.database import shown
+from techgate.render.ci import source_uri
+
+GO = str(EXAMPLES / "callback-queue.yaml")
+NO_GO = str(EXAMPLES / "chatbot-no-human.yaml")
+# SQLite's integers are signed 64-bit; one more than the largest.
+TOO_BIG = str(2**63)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _refused_cleanly(code: int, out: str, err: str) -> None:
+    assert code == ExitCode.INVALID, (code, out, err)
+    assert "unexpected error" not in err and "Traceback" not in err, err
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'register.db'}"
+    assert run("register", "submit", GO, "--db", url)[0] == ExitCode.GO
+    return url
+
+
+# -- the database ----------------------------------------------------------------
+
+
+def test_a_dangling_symlink_is_refused_by_name(tmp_path: Path) -> None:
+    link = tmp_path / "register.db"
+    link.symlink_to(tmp_path / "gone" / "target.db")
+    code, out, err = run("register", "list", "--db", str(link))
+    _refused_cleanly(code, out, err)
+    assert "gone" in err, err
+    assert not (tmp_path / "gone").exists()
+
+
+def test_a_symlink_to_a_new_file_in_a_real_folder_is_followed(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    link = tmp_path / "register.db"
+    link.symlink_to(tmp_path / "data" / "target.db")
+    code, out, err = run("register", "submit", GO, "--db", str(link))
+    assert code == ExitCode.GO, (out, err)
+    assert (tmp_path / "data" / "target.db").stat().st_size > 0
+
+
+@pytest.mark.parametrize("key", ["password", "sslpassword", "PASSWORD"])
+def test_a_password_in_the_query_string_is_never_shown(key: str) -> None:
+    url = f"postgresql+psycopg://someone@127.0.0.1:1/register?{key}=s3cret-pw&sslmode=disable"
+    assert "s3cret-pw" not in shown(url)
+    assert "sslmode=disable" in shown(url)
+
+
+def test_a_password_in_the_query_string_is_not_in_any_error() -> None:
+    pytest.importorskip("psycopg")
+    # Port 1 on the loopback: refused at once, no server needed.
+    url = "postgresql+psycopg://someone@127.0.0.1:1/register?password=s3cret-pw"
+    code, out, err = run("register", "list", "--db", url)
+    _refused_cleanly(code, out, err)
+    assert "s3cret-pw" not in out + err, err
+    assert "127.0.0.1" in err
+
+
+# -- ids past what the database can hold -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("show", TOO_BIG),
+        ("show", TOO_BIG, "--record"),
+        ("decide", TOO_BIG, "--outcome", "approved", "--by", "board"),
+        ("list", "--after", TOO_BIG),
+        ("list", "--after", "1" + "0" * 30),
+    ],
+)
+def test_an_id_too_large_for_the_database_is_refused(db: str, args: tuple[str, ...]) -> None:
+    code, out, err = run("register", *args, "--db", db)
+    _refused_cleanly(code, out, err)
+
+
+def test_the_largest_id_the_database_holds_is_simply_not_found(db: str) -> None:
+    code, out, err = run("register", "show", str(2**63 - 1), "--db", db)
+    _refused_cleanly(code, out, err)
+    assert "has no evaluation" in err
+
+
+def test_the_library_refuses_a_page_after_the_largest_id() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        Page(after=2**63)
+
+
+# -- the CI formats ----------------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names are bytes")
+def test_a_file_name_that_is_not_utf8_is_a_sarif_uri_of_its_bytes(tmp_path: Path) -> None:
+    # Python hands such a name over with lone surrogates standing for the bytes.
+    name = os.fsdecode(b"proposal-\xff.yaml")
+    assert source_uri(PurePosixPath(name)) == "proposal-%FF.yaml"
+    assert source_uri(PurePosixPath("/srv/" + name)) == "file:///srv/proposal-%FF.yaml"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names are bytes")
+def test_evaluate_sarif_of_a_file_name_that_is_not_utf8(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Relative, as pipelines give it: an absolute path took another road (as_uri) and held.
+    monkeypatch.chdir(tmp_path)
+    target = Path(os.fsdecode(b"proposal-\xff.yaml"))
+    target.write_bytes(Path(NO_GO).read_bytes())
+    code, out, err = run("evaluate", str(target), "--format", "sarif")
+    assert code == ExitCode.NO_GO, err
+    locations = json.loads(out)["runs"][0]["results"][0]["locations"]
+    assert locations[0]["physicalLocation"]["artifactLocation"]["uri"] == "proposal-%FF.yaml"
+
+
+# -- diff ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chosen", ["junit", "sarif", "github"])
+def test_diff_refuses_a_ci_format_rather_than_printing_text(tmp_path: Path, chosen: str) -> None:
+    record = tmp_path / "record.json"
+    code, out, _ = run("evaluate", NO_GO, "--format", "json")
+    record.write_text(out, encoding="utf-8")
+    code, out, err = run("diff", str(record), str(record), "--format", chosen)
+    assert code == ExitCode.INVALID, (out, err)
+    assert out == ""
+    assert chosen in err

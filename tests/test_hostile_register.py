@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -150,3 +151,29 @@ def test_diff_refuses_a_ci_format_rather_than_printing_text(tmp_path: Path, chos
     assert code == ExitCode.INVALID, (out, err)
     assert out == ""
     assert chosen in err
+
+
+@pytest.mark.parametrize(
+    ("where", "twice"),
+    [
+        ("gates", lambda r: r["gates"].append(r["gates"][0])),
+        ("criteria", lambda r: r["criteria"].append(r["criteria"][0])),
+        (
+            "indicators",
+            lambda r: r["criteria"][1]["indicators"].append(r["criteria"][0]["indicators"][0]),
+        ),
+        ("conditions", lambda r: r["conditions"].append(r["conditions"][0])),
+    ],
+)
+def test_a_hand_edited_record_naming_an_id_twice_is_refused(
+    tmp_path: Path, where: str, twice: Any
+) -> None:
+    # The diff pairs entries by id: a second entry of an id would silently hide the first.
+    code, out, _ = run("evaluate", NO_GO, "--format", "json")
+    record = json.loads(out)
+    twice(record)
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(record), encoding="utf-8")
+    code, out, err = run("diff", str(edited), str(edited))
+    _refused_cleanly(code, out, err)
+    assert where in err and "twice" in err, err

@@ -177,3 +177,79 @@ def test_a_hand_edited_record_naming_an_id_twice_is_refused(
     code, out, err = run("diff", str(edited), str(edited))
     _refused_cleanly(code, out, err)
     assert where in err and "twice" in err, err
+
+
+# -- text that is not text -------------------------------------------------------------
+
+# What Python makes of a non-UTF-8 byte in an argument: a lone surrogate.
+NOT_UTF8 = os.fsdecode(b"\xff")
+
+
+@pytest.mark.parametrize(
+    "db", [f"register-{NOT_UTF8}.db", f"postgresql+psycopg://u:pw{NOT_UTF8}@127.0.0.1:1/x"]
+)
+def test_a_database_url_that_is_not_utf8_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("register", "list", "--db", db)
+    _refused_cleanly(code, out, err)
+    assert "UTF-8" in err and "pw" not in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("list", "--owner", NOT_UTF8),
+        ("list", "--proposal", NOT_UTF8),
+        ("list", "--category", NOT_UTF8),
+        ("list", "--pack", NOT_UTF8),
+        ("history", NOT_UTF8),
+        ("decide", "1", "--outcome", "approved", "--by", "board", "--reason", NOT_UTF8),
+    ],
+)
+def test_an_argument_that_is_not_utf8_is_refused(db: str, args: tuple[str, ...]) -> None:
+    code, out, err = run("register", *args, "--db", db)
+    _refused_cleanly(code, out, err)
+    assert "UTF-8" in err, err
+
+
+@pytest.mark.parametrize("reason", ["\x00", "\u200b", "\ufeff \u200b", "\x1b", "\u202e"])
+def test_an_override_needs_a_reason_that_says_something(db: str, reason: str) -> None:
+    # Evaluation 1 is a go: rejecting it overrides the engine.
+    code, out, err = run(
+        "register",
+        "decide",
+        "1",
+        "--outcome",
+        "rejected",
+        "--by",
+        "board",
+        "--reason",
+        reason,
+        "--db",
+        db,
+    )
+    _refused_cleanly(code, out, err)
+    assert "reason" in err, err
+    assert "decision 1" not in run("register", "show", "1", "--db", db)[1]
+
+
+def test_a_reason_may_run_over_lines_and_tabs(db: str) -> None:
+    code, _, err = run(
+        "register",
+        "decide",
+        "1",
+        "--outcome",
+        "rejected",
+        "--by",
+        "board",
+        "--reason",
+        "Budget frozen.\n\tSee minutes 12.",
+        "--db",
+        db,
+    )
+    assert code == 0, err
+    shown_json = json.loads(run("register", "show", "1", "-f", "json", "--db", db)[1])
+    assert shown_json["decisions"][0]["reason"] == "Budget frozen.\n\tSee minutes 12."

@@ -9,6 +9,7 @@ masked, so the command line says it in one line and exits 2.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +42,8 @@ def resolve_url(url: str | None) -> str:
 
 def shown(url: str | URL) -> str:
     """The URL as it may be printed: any password masked."""
+    if isinstance(url, str) and _SURROGATE.search(url):
+        return "<the database URL>"
     try:
         parsed = url if isinstance(url, URL) else make_url(url)
     except (ArgumentError, ValueError):
@@ -54,6 +57,7 @@ def shown(url: str | URL) -> str:
 
 
 _SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _problem(url: URL | str, message: str, hint: str = "") -> InvalidInputError:
@@ -61,6 +65,13 @@ def _problem(url: URL | str, message: str, hint: str = "") -> InvalidInputError:
 
 
 def parse_url(url: str) -> URL:
+    if _SURROGATE.search(url):
+        # A byte that is not UTF-8 (from the shell or the environment): no driver can take it.
+        raise _problem(
+            url,
+            "is not UTF-8 text (a lone surrogate, or a byte the terminal did not encode)",
+            "name the database with UTF-8 characters only",
+        )
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+LARGEST_ID = 2**63 - 1
+"""The largest number a register row can have: SQLite's INTEGER and PostgreSQL's BIGINT
+are signed 64-bit. A larger one is refused as input, not handed to the driver (which
+raises OverflowError)."""
+
 
 class OutputFormat(StrEnum):
     """What a command prints (or writes with -o): 'techgate evaluate --format'."""

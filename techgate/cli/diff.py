@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from techgate.cli.options import format_option, output_option
+from techgate.cli.options import output_option, report_format_option
 
 
 @click.command()
 @click.argument("before", metavar="BEFORE.json", type=click.Path(path_type=Path))
 @click.argument("after", metavar="AFTER.json", type=click.Path(path_type=Path))
-@format_option
+@report_format_option
 @output_option
 @click.option(
     "--width",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from techgate.cli.options import pack_option
+from techgate.vocabulary import LARGEST_ID
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -122,7 +123,7 @@ def submit(
 )
 @click.option(
     "--after",
-    type=click.IntRange(0),
+    type=click.IntRange(0, LARGEST_ID),
     default=0,
     help="Only evaluations numbered above this (the previous page's last).",
 )
@@ -169,7 +170,7 @@ def list_(
 
 
 @register.command()
-@click.argument("evaluation_id", type=click.IntRange(1))
+@click.argument("evaluation_id", type=click.IntRange(1, LARGEST_ID))
 @click.option(
     "--record",
     is_flag=True,
@@ -226,7 +227,7 @@ def history(proposal_id: str, db: str | None, output_format: str) -> int:
 
 
 @register.command()
-@click.argument("evaluation_id", type=click.IntRange(1))
+@click.argument("evaluation_id", type=click.IntRange(1, LARGEST_ID))
 @click.option("--outcome", type=click.Choice(OUTCOMES), required=True, help="What was decided.")
 @click.option("--by", metavar="NAME", required=True, help="Who decided (a person or a board).")
 @click.option(

@@ -65,7 +65,40 @@ def read_evaluation(path: Path) -> Evaluation:
         raise InvalidInputError(
             [document.problem(broken, "holds a lone surrogate escape (\\ud800-\\udfff)", "")]
         )
-    return validate_document(Evaluation, document)
+    record = validate_document(Evaluation, document)
+    twice = [document.problem(where, message, "") for where, message in _named_twice(record)]
+    if twice:
+        raise InvalidInputError(twice)
+    return record
+
+
+def _named_twice(record: Evaluation) -> list[tuple[tuple[str | int, ...], str]]:
+    """Where an id is given a second time: the engine writes each once, and techgate diff
+    pairs entries by it, so a hand-edited second entry would hide the first."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+
+    def check(kind: str, entries: list[tuple[tuple[str | int, ...], str]]) -> None:
+        seen: set[str] = set()
+        for where, key in entries:
+            if key in seen:
+                found.append((where, f"{kind} {key!r} is given twice"))
+            seen.add(key)
+
+    check("criterion", [(("criteria", i, "id"), c.id) for i, c in enumerate(record.criteria)])
+    check(
+        "indicator",
+        [
+            (("criteria", i, "indicators", j, "id"), indicator.id)
+            for i, criterion in enumerate(record.criteria)
+            for j, indicator in enumerate(criterion.indicators)
+        ],
+    )
+    check("gate", [(("gates", i, "id"), g.id) for i, g in enumerate(record.gates)])
+    check(
+        "condition of",
+        [(("conditions", i, "source"), c.source) for i, c in enumerate(record.conditions)],
+    )
+    return found
 
 
 def _lone_surrogate(data: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from techgate.model._base import Frozen, Record
 from techgate.model.evaluation import Decision, Evaluation
+from techgate.vocabulary import LARGEST_ID
 
 
 class Outcome(StrEnum):
@@ -74,7 +75,7 @@ class Page(Frozen):
 
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 50
     """At most this many."""
-    after: Annotated[int, Field(ge=0)] = 0
+    after: Annotated[int, Field(ge=0, le=LARGEST_ID)] = 0
     """Only evaluations numbered above this (the previous page's next_after)."""
 
 

@@ -9,6 +9,7 @@ masked, so the command line says it in one line and exits 2.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,11 +42,22 @@ def resolve_url(url: str | None) -> str:
 
 def shown(url: str | URL) -> str:
     """The URL as it may be printed: any password masked."""
+    if isinstance(url, str) and _SURROGATE.search(url):
+        return "<the database URL>"
     try:
         parsed = url if isinstance(url, URL) else make_url(url)
     except (ArgumentError, ValueError):
         return "<the database URL>"
+    # libpq also takes a password as ?password= (or a key's as ?sslpassword=), which
+    # SQLAlchemy passes on as it is and does not mask.
+    secret = {key: "***" for key in parsed.query if key.lower() in _SECRET_QUERY_KEYS}
+    if secret:
+        parsed = parsed.update_query_dict(secret)
     return parsed.render_as_string(hide_password=True)
+
+
+_SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _problem(url: URL | str, message: str, hint: str = "") -> InvalidInputError:
@@ -53,6 +65,13 @@ def _problem(url: URL | str, message: str, hint: str = "") -> InvalidInputError:
 
 
 def parse_url(url: str) -> URL:
+    if _SURROGATE.search(url):
+        # A byte that is not UTF-8 (from the shell or the environment): no driver can take it.
+        raise _problem(
+            url,
+            "is not UTF-8 text (a lone surrogate, or a byte the terminal did not encode)",
+            "name the database with UTF-8 characters only",
+        )
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
@@ -75,7 +94,9 @@ def _check_sqlite_path(url: URL) -> None:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        folder = path.parent
+        # A dangling symlink is created at its target, so the target's folder is what
+        # must exist (realpath follows the links as far as they go).
+        folder = Path(os.path.realpath(path)).parent
         if not folder.is_dir():
             raise _problem(url, f"folder {folder} does not exist") from None
         if not os.access(folder, os.W_OK | os.X_OK):

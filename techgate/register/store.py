@@ -10,6 +10,8 @@ at a time, and a submission checks for its identical twin under that lock.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -41,6 +43,7 @@ from techgate.register.tables import (
     PackRow,
     ProposalRow,
 )
+from techgate.vocabulary import LARGEST_ID
 
 Clock = Callable[[], dt.datetime]
 MAX_NAME = 200
@@ -172,11 +175,8 @@ class Register:
     ) -> HumanDecision:
         """Record what people decided on an evaluation; an override needs a reason."""
         by = _name(by, "by")
-        reason = (reason or "").strip() or None
-        if reason is not None and len(reason) > MAX_REASON:
-            raise single_problem(
-                "<decision>", f"is longer than {MAX_REASON:,} characters", field="reason"
-            )
+        reason = _reason(reason)
+        _check_id(evaluation_id)
         with translated(self.url), writing(self._engine) as connection:
             evaluation = connection.execute(
                 select(EvaluationRow).where(EvaluationRow.id == evaluation_id)
@@ -245,6 +245,8 @@ class Register:
     def list(self, filters: Filters | None = None, page: Page | None = None) -> EvaluationPage:
         """Stored evaluations, oldest first, filtered, one page at a time."""
         filters, page = filters or Filters(), page or Page()
+        for field in ("proposal_id", "pack_id", "category", "owner"):
+            _utf8(getattr(filters, field), field)
         limit = page.limit
         query: Select[Any] = select(EvaluationRow).where(EvaluationRow.id > page.after)
         for column, value in (
@@ -271,6 +273,7 @@ class Register:
 
     def show(self, evaluation_id: int) -> Shown:
         """One evaluation, the decisions bound to it, and its record."""
+        _check_id(evaluation_id)
         with translated(self.url), self._engine.connect() as connection:
             row = connection.execute(
                 select(EvaluationRow).where(EvaluationRow.id == evaluation_id)
@@ -291,6 +294,7 @@ class Register:
 
     def record_json(self, evaluation_id: int) -> str:
         """The stored record's exact text, as 'evaluate --json' wrote it."""
+        _check_id(evaluation_id)
         with translated(self.url), self._engine.connect() as connection:
             text = connection.scalar(
                 select(EvaluationRow.record_json).where(EvaluationRow.id == evaluation_id)
@@ -301,6 +305,7 @@ class Register:
 
     def history(self, proposal_id: str) -> History:
         """Every evaluation of a proposal id, and every decision taken on them, oldest first."""
+        _utf8(proposal_id, "proposal_id")
         with translated(self.url), self._engine.connect() as connection:
             rows = connection.execute(
                 select(EvaluationRow)
@@ -426,7 +431,44 @@ def decision_event(decision_id: int, values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _utf8(value: str | None, field: str) -> None:
+    # A byte that is not UTF-8 in an argument reaches Python as a lone surrogate,
+    # which neither database driver can encode.
+    if value is not None and _SURROGATE.search(value):
+        raise single_problem(
+            "<register>",
+            "is not UTF-8 text (a lone surrogate, or a byte the terminal did not encode)",
+            field=field,
+        )
+
+
+def _reason(value: str | None) -> str | None:
+    """The reason, or None when it says nothing a reader could see."""
+    if value is None:
+        return None
+    _utf8(value, "reason")
+    value = value.strip()
+    if len(value) > MAX_REASON:
+        raise single_problem(
+            "<decision>", f"is longer than {MAX_REASON:,} characters", field="reason"
+        )
+    if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in value):
+        raise single_problem(
+            "<decision>",
+            "holds a control character (only lines and tabs may break the text)",
+            field="reason",
+        )
+    # Only spaces, joiners, marks or bidi controls: nothing a reader could see, so
+    # it cannot be the reason an override needs.
+    visible = any(unicodedata.category(c)[0] in "LNPS" for c in value)
+    return value if visible else None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _name(value: str, field: str) -> str:
+    _utf8(value, field)
     value = value.strip()
     if not value or len(value) > MAX_NAME or not value.isprintable():
         raise single_problem(
@@ -435,6 +477,12 @@ def _name(value: str, field: str) -> str:
             field=field,
         )
     return value
+
+
+def _check_id(evaluation_id: int) -> None:
+    # The driver raises OverflowError for a number past 64 bits; no row can have one.
+    if not 1 <= evaluation_id <= LARGEST_ID:
+        raise _no_evaluation(evaluation_id)
 
 
 def _no_evaluation(evaluation_id: int) -> Exception:

@@ -10,6 +10,7 @@ repository's root, as the command was given it).
 
 from __future__ import annotations
 
+import os
 import re
 from enum import Enum
 from pathlib import PurePath
@@ -128,4 +129,6 @@ def source_uri(source: PurePath) -> str:
     if source.is_absolute():
         return source.as_uri()
     # ':' is escaped too, so that a first segment such as 'c:' is not read as a scheme.
-    return quote(source.as_posix(), safe="/")
+    # The bytes are quoted, not the str: a file name that is not UTF-8 reaches Python
+    # with lone surrogates standing for its bytes, which no text encoding accepts.
+    return quote(os.fsencode(source.as_posix()), safe="/")

@@ -35,6 +35,9 @@ def render_diff(
 
         environment = markdown_environment(user_templates)
         return render_template(environment, "diff.md.j2", diff_view(diff), user_templates)
+    if output_format is not OutputFormat.TEXT:
+        # A diff is not one proposal's gates: the CI formats have nothing to say of it.
+        raise ValueError(f"a diff has no {output_format.value} format")
     buffer = io.StringIO()
     Console(file=buffer, width=width, highlight=False, color_system=None).print(
         diff_text_view(diff)

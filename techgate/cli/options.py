@@ -200,6 +200,12 @@ def _sampling_options() -> tuple[Callable[[Any], Any], ...]:
     )
 
 
+def _given(samples: int | None, seed: int | None, concentration: float | None) -> dict[str, Any]:
+    """The sampling settings the user gave (the others keep SensitivityRequest's defaults)."""
+    given = {"samples": samples, "seed": seed, "concentration": concentration}
+    return {name: value for name, value in given.items() if value is not None}
+
+
 def sampling_options(function: F) -> F:
     """--samples, --seed and --concentration, always gathered into a SensitivityRequest
     ('sensitivity'): for commands that always say how robust their result is."""
@@ -214,15 +220,7 @@ def sampling_options(function: F) -> F:
     ) -> Any:
         from techgate.model.evaluation import SensitivityRequest
 
-        given = {
-            name: value
-            for name, value in (
-                ("samples", samples),
-                ("seed", seed),
-                ("concentration", concentration),
-            )
-            if value is not None
-        }
+        given = _given(samples, seed, concentration)
         return function(*args, sensitivity=SensitivityRequest(**given), **kwargs)
 
     decorated: Any = gathered
@@ -246,15 +244,7 @@ def sensitivity_options(function: F) -> F:
         concentration: float | None,
         **kwargs: Any,
     ) -> Any:
-        given = {
-            name: value
-            for name, value in (
-                ("samples", samples),
-                ("seed", seed),
-                ("concentration", concentration),
-            )
-            if value is not None
-        }
+        given = _given(samples, seed, concentration)
         if given and not sensitivity:
             names = ", ".join(f"--{name}" for name in given)
             verb = "means" if len(given) == 1 else "mean"

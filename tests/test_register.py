@@ -19,7 +19,7 @@ from techgate.errors import InvalidInputError
 from techgate.model.evaluation import Decision
 from techgate.model.register import DecisionStatus, Outcome
 from techgate.register import Filters, Page, Register
-from techgate.register.tables import APPEND_ONLY
+from techgate.register.tables import APPEND_ONLY, APPEND_ONLY_0002
 from techgate.render.json import render_json
 
 NO_GO = EXAMPLES / "chatbot-no-human.yaml"
@@ -138,7 +138,39 @@ def test_opening_twice_migrates_once_and_keeps_the_data(register_url: str) -> No
         api.submit(first, GO)
     with api.open_register(register_url) as second:
         assert [e.proposal_id for e in second.list().items] == ["callback-queue"]
+    assert rows(register_url, "SELECT version_num FROM alembic_version") == [("0002",)]
+
+
+def test_a_register_made_by_the_first_migration_is_brought_up_to_date(register_url: str) -> None:
+    """A register created before 0002 keeps its rows and its chain when it is next opened."""
+    from alembic import command
+    from alembic.config import Config
+
+    from techgate.register.database import make_engine, migrations_folder, writing
+
+    engine = make_engine(register_url)
+    try:
+        with writing(engine) as connection:
+            config = Config()
+            config.set_main_option("script_location", str(migrations_folder()))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+    finally:
+        engine.dispose()
     assert rows(register_url, "SELECT version_num FROM alembic_version") == [("0001",)]
+    from techgate.register.store import Register as Store
+
+    old = Store(make_engine(register_url), register_url)
+    try:
+        stored = api.submit(old, GO).evaluation
+        old.decide(stored.id, Outcome.APPROVED, "board")
+    finally:
+        old.close()
+    with api.open_register(register_url) as reopened:
+        assert [e.id for e in reopened.list().items] == [stored.id]
+        assert reopened.verify().intact
+    assert rows(register_url, "SELECT version_num FROM alembic_version") == [("0002",)]
+    assert rows(register_url, "SELECT COUNT(*) FROM waivers") == [(0,)]
 
 
 # -- human decisions -------------------------------------------------------------
@@ -288,6 +320,22 @@ def test_the_database_refuses_updates_and_deletes(
     assert register.verify().intact
 
 
+@pytest.mark.parametrize("table", APPEND_ONLY_0002)
+def test_the_second_migrations_tables_are_guarded_too(
+    register: Register, register_url: str, table: str
+) -> None:
+    # Empty tables give a row trigger nothing to fire on, so look for the triggers themselves.
+    if register_url.startswith("sqlite"):
+        query = f"SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = '{table}'"
+    else:
+        query = f"SELECT tgname FROM pg_trigger WHERE tgrelid = '{table}'::regclass"
+    names = {name for (name,) in rows(register_url, query)}
+    assert names >= {f"{table}_no_update", f"{table}_no_delete"} or names >= {
+        f"{table}_append_only",
+        f"{table}_no_truncate",
+    }
+
+
 def test_the_chain_hashes_as_documented(register: Register, register_url: str) -> None:
     stored = api.submit(register, NO_GO).evaluation
     register.decide(stored.id, Outcome.APPROVED_WITH_CONDITIONS, "board", "pilot")
@@ -393,7 +441,7 @@ def test_the_migrations_ship_in_the_package() -> None:
     from techgate.register.database import HEAD, head_revision, migrations_folder
 
     assert (migrations_folder() / "env.py").is_file()
-    assert head_revision() == HEAD == "0001"
+    assert head_revision() == HEAD == "0002"
 
 
 # -- bad databases -------------------------------------------------------------

@@ -107,3 +107,181 @@ class AuditEventRow(Base):
     prev_hash: Mapped[str] = mapped_column(HASH, unique=True)
     hash: Mapped[str] = mapped_column(HASH, unique=True)
     event_json: Mapped[str] = mapped_column(Text)
+
+
+# -- 0002: waivers, pack installs, API tokens, idempotency, webhooks ----------------------------
+
+APPEND_ONLY_0002 = (
+    "waivers",
+    "waiver_revocations",
+    "pack_installs",
+    "api_tokens",
+    "token_revocations",
+    "webhook_subscriptions",
+    "subscription_changes",
+    "outbox",
+    "delivery_attempts",
+)
+"""Tables of the second migration guarded the same way. idempotency_keys is not among them:
+it is a cache of first responses that may be pruned once its keys have expired."""
+
+
+class WaiverRow(Base):
+    """A gate failure accepted for one proposal id, by an approver who did not ask for it."""
+
+    __tablename__ = "waivers"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    proposal_id: Mapped[str] = mapped_column(String(200), index=True)
+    gate_id: Mapped[str] = mapped_column(String(200))
+    owner: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    ticket: Mapped[str] = mapped_column(String(200))
+    condition: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(Text)
+    granted_by: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[str] = mapped_column(STAMP)
+    created_at: Mapped[str] = mapped_column(STAMP)
+
+
+class WaiverRevocationRow(Base):
+    """A waiver withdrawn before it expired (at most one per waiver)."""
+
+    __tablename__ = "waiver_revocations"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    waiver_id: Mapped[int] = mapped_column(ForeignKey("waivers.id"), unique=True)
+    revoked_by: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    revoked_at: Mapped[str] = mapped_column(STAMP)
+
+
+class PackInstallRow(Base):
+    """A pack made available by id to the service; the latest row for an id is what it means.
+
+    pack_sha256 null removes the id. Packs named by a proposal sent to the
+    service resolve only through these rows and the built-in packs, never a path.
+    """
+
+    __tablename__ = "pack_installs"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pack_id: Mapped[str] = mapped_column(String(200), index=True)
+    pack_sha256: Mapped[str | None] = mapped_column(HASH, ForeignKey("packs.sha256"))
+    installed_by: Mapped[str] = mapped_column(Text)
+    installed_at: Mapped[str] = mapped_column(STAMP)
+
+
+class ApiTokenRow(Base):
+    """An API token: only the sha256 of its secret is kept, with its role."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    # The secret is 256 random bits: a plain sha256 is enough (no dictionary to
+    # guess from), and lets a request's token be found by an indexed lookup.
+    secret_sha256: Mapped[str] = mapped_column(HASH, unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(STAMP)
+    expires_at: Mapped[str | None] = mapped_column(STAMP)
+
+
+class TokenRevocationRow(Base):
+    """A token withdrawn (at most one per token)."""
+
+    __tablename__ = "token_revocations"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), unique=True)
+    revoked_by: Mapped[str] = mapped_column(Text)
+    revoked_at: Mapped[str] = mapped_column(STAMP)
+
+
+class IdempotencyKeyRow(Base):
+    """The first response to a submission sent with an Idempotency-Key, per caller and key.
+
+    Written in the same transaction as the submission it answers, so a
+    stored key always has its evaluation and the other way round.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    caller: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_sha256: Mapped[str] = mapped_column(HASH)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(STAMP, index=True)
+
+
+class WebhookSubscriptionRow(Base):
+    """A receiver of events. Its signing secret is kept as given: signing needs the secret
+    itself (Standard Webhooks is symmetric), unlike an API token, which is only compared."""
+
+    __tablename__ = "webhook_subscriptions"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[str] = mapped_column(Text)
+    """The event types, as a sorted JSON list."""
+    secret: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(STAMP)
+
+
+class SubscriptionChangeRow(Base):
+    """A subscription disabled (by an admin, or by its receiver answering 410) or enabled again;
+    the latest row says its state."""
+
+    __tablename__ = "subscription_changes"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    why: Mapped[str] = mapped_column(Text)
+    changed_by: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[str] = mapped_column(STAMP)
+
+
+class OutboxRow(Base):
+    """A message owed to one subscriber, written in the transaction of the change it reports,
+    so a decision is never stored without its messages nor a message sent for a rolled-back one."""
+
+    __tablename__ = "outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    """The webhook-id header: the same on every retry, so receivers can drop repeats."""
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(STAMP)
+
+
+class DeliveryAttemptRow(Base):
+    """One try at delivering an outbox message; the latest says where the message stands."""
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16))
+    """delivered, failed (to be tried again at next_attempt_at), gave-up or disabled."""
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempted_at: Mapped[str] = mapped_column(STAMP)
+    next_attempt_at: Mapped[str | None] = mapped_column(STAMP)

@@ -47,7 +47,7 @@ from techgate.model.criteria import CriteriaPack, PackOverlay
 from techgate.model.diff import RecordDiff
 from techgate.model.evaluation import Evaluation, SensitivityRequest
 from techgate.model.proposal import Proposal
-from techgate.model.register import Filters, Outcome, Page
+from techgate.model.register import Filters, Outcome, Page, Role, TokenInfo
 from techgate.vocabulary import DocumentFormat, OutputFormat, Paper
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ __all__ = [
     "Outcome",
     "Page",
     "ProposalText",
+    "Role",
     "SensitivityRequest",
     "check_file",
     "check_overlay",
@@ -585,6 +586,14 @@ def open_register(url: str | None = None, *, clock: Clock | None = None) -> Regi
     from techgate.register import utc_now
 
     return opened(url, clock=clock or utc_now)
+
+
+def token_list_json(tokens: Sequence[TokenInfo]) -> str:
+    """Tokens as a JSON list (two-space indent, one trailing newline), as the CLI prints them."""
+    from pydantic import TypeAdapter
+
+    adapter = TypeAdapter(tuple[TokenInfo, ...])
+    return adapter.dump_json(tuple(tokens), indent=2).decode("utf-8") + "\n"
 
 
 def submit(register: Register, source: Source | Loaded, *, by: str | None = None) -> Submitted:

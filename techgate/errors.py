@@ -37,6 +37,17 @@ class InvalidInputError(TechgateError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class NotFoundError(InvalidInputError):
+    """What was asked for (an evaluation, a token, a pack) is not in the register."""
+
+
+class UnavailableError(InvalidInputError):
+    """The database did not answer (down, unreachable, or locked past the busy timeout).
+
+    Not the input's fault: the service answers 503 and asks the caller to retry.
+    """
+
+
 class RenderError(TechgateError):
     """A report could not be rendered; nothing was written."""
 

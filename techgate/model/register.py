@@ -205,3 +205,106 @@ class VerifyResult(Record):
     chain cut short at its end."""
     problems: tuple[BrokenLink, ...]
     """What was found out of place, the earliest event first."""
+
+
+# -- the service: tokens, installed packs, the audit log ---------------------------------------
+
+
+class Role(StrEnum):
+    """What an API token may do. Each role may do what the ones before it may; admin, all."""
+
+    READER = "reader"
+    SUBMITTER = "submitter"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+    def allows(self, needed: Role) -> bool:
+        """Whether a token of this role may do what needs 'needed'."""
+        order = list(Role)
+        return order.index(self) >= order.index(needed)
+
+
+class Principal(Record):
+    """Who a request's token says is calling."""
+
+    token_id: int
+    """The token's number in the register."""
+    name: str
+    """The token's name: what the register records as the submitter or decider."""
+    role: Role
+    """What the token may do."""
+
+
+class TokenInfo(Record):
+    """An API token as listed: never its secret, which is not kept."""
+
+    id: int
+    """The token's number in the register."""
+    name: str
+    """Who or what uses it; recorded as the submitter or decider of what it does."""
+    role: Role
+    """reader, submitter, approver or admin."""
+    prefix: str
+    """The secret's first characters, to tell tokens apart."""
+    created_by: str
+    """Who created it."""
+    created_at: dt.datetime
+    """When it was created (UTC)."""
+    expires_at: dt.datetime | None
+    """When it stops working (UTC); null: never."""
+    revoked_at: dt.datetime | None
+    """When it was revoked (UTC); null: it was not."""
+    revoked_by: str | None
+    """Who revoked it."""
+
+
+class NewToken(Record):
+    """A token just created, with its secret: shown this once and never again."""
+
+    token: TokenInfo
+    """The token as it will be listed."""
+    secret: str
+    """The bearer secret ('tg_' and 43 characters). Only its SHA-256 is kept."""
+
+
+class PackInstall(Record):
+    """A pack made available to the service by id, or an id withdrawn (pack_sha256 null)."""
+
+    id: int
+    """The install's number in the register."""
+    pack_id: str
+    """The id proposals name the pack by."""
+    pack_sha256: str | None
+    """SHA-256 of the pack's canonical JSON; null when the id was removed."""
+    version: str | None
+    """The pack's version; null when the id was removed."""
+    installed_by: str
+    """Who installed or removed it."""
+    installed_at: dt.datetime
+    """When (UTC)."""
+
+
+class AuditEvent(Record):
+    """One event of the audit chain, as stored."""
+
+    seq: int
+    """Its place in the chain: 1, 2, 3..."""
+    kind: str
+    """What happened: evaluation.submitted, decision.recorded, token.created..."""
+    at: dt.datetime
+    """When (UTC)."""
+    prev_hash: str
+    """Hash of the event before it (64 zeros for the first)."""
+    hash: str
+    """sha256(prev_hash + event_json)."""
+    event_json: str
+    """The event's canonical JSON, exactly as hashed."""
+
+
+class AuditPage(Record):
+    """One page of the audit chain."""
+
+    items: tuple[AuditEvent, ...]
+    """Events in chain order."""
+    next_after: int | None
+    """Pass as 'after' for the next page; null on the last."""

@@ -18,9 +18,17 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
-from techgate.errors import InvalidInputError, single_problem
+from techgate.errors import InvalidInputError, UnavailableError, single_problem
 
 DEFAULT_URL = "sqlite:///techgate.db"
 """./techgate.db in the current folder."""
@@ -158,6 +166,12 @@ def translated(url: str | URL) -> Iterator[None]:
         yield
     except InvalidInputError:
         raise
+    except (OperationalError, InterfaceError, DisconnectionError) as error:
+        # The server is down or unreachable, or the file locked past the busy timeout:
+        # not the input's fault, and worth trying again (the service says 503).
+        cause = getattr(error, "orig", None) or error
+        problem = _problem(url, _first_line(cause), _hint(cause))
+        raise UnavailableError(problem.problems) from None
     except DBAPIError as error:
         raise _problem(url, _first_line(error.orig), _hint(error.orig)) from None
     except SQLAlchemyError as error:

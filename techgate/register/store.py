@@ -13,15 +13,18 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, insert, select
+from sqlalchemy import Connection, Engine, Select, delete, insert, select, text
 
-from techgate.errors import single_problem
+from techgate.errors import NotFoundError, single_problem
 from techgate.model.criteria import CriteriaPack
 from techgate.model.evaluation import Decision, Evaluation
 from techgate.model.proposal import Proposal
 from techgate.model.register import (
+    AuditEvent,
+    AuditPage,
     DecisionStatus,
     EvaluationPage,
     Filters,
@@ -36,13 +39,16 @@ from techgate.model.register import (
 )
 from techgate.register import chain
 from techgate.register.database import translated, writing
+from techgate.register.installs import Installs
 from techgate.register.tables import (
     AuditEventRow,
     DecisionRow,
     EvaluationRow,
+    IdempotencyKeyRow,
     PackRow,
     ProposalRow,
 )
+from techgate.register.tokens import Tokens
 from techgate.vocabulary import LARGEST_ID
 
 Clock = Callable[[], dt.datetime]
@@ -65,7 +71,35 @@ def parse_stamp(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
-class Register:
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    """A submission sent with an Idempotency-Key: who sent it, the key, and what it carried."""
+
+    caller: str
+    """The token's name: keys are per caller, so two callers never share one."""
+    key: str
+    request_sha256: str
+    """SHA-256 of the request's payload: the same key with another payload is refused."""
+    lifetime: dt.timedelta
+    """How long a key is remembered; after that it may be used again."""
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """The response first given to a request with an Idempotency-Key."""
+
+    status_code: int
+    body: str
+    evaluation_id: int
+    replayed: bool
+    """True when this is the first response given again, not a new one."""
+
+
+Respond = Callable[[Submitted], tuple[int, str]]
+"""Builds the response (status, JSON body) to keep for a submission, inside its transaction."""
+
+
+class Register(Tokens, Installs):
     """One register database. Open it with techgate.api.open_register."""
 
     def __init__(self, engine: Engine, url: str, clock: Clock = utc_now) -> None:
@@ -101,74 +135,130 @@ class Register:
         """
         if by is not None:
             by = _name(by, "by")
-        record_sha256 = chain.sha256_text(record_json)
         with translated(self.url), writing(self._engine) as connection:
-            existing = connection.execute(
-                select(EvaluationRow).where(EvaluationRow.record_sha256 == record_sha256)
-            ).one_or_none()
-            if existing is not None:
-                return Submitted.trusted(
-                    evaluation=self._stored(connection, existing), created=False
+            return self._submit(connection, proposal, pack, record, record_json, by)
+
+    def submit_once(
+        self,
+        proposal: Proposal,
+        pack: CriteriaPack,
+        record: Evaluation,
+        record_json: str,
+        *,
+        by: str,
+        claim: IdempotencyClaim,
+        respond: Respond,
+    ) -> StoredResponse:
+        """submit() under an Idempotency-Key: the key is stored in the same transaction as the
+        evaluation, with the response built by 'respond'; a key seen before gives its first
+        response back (the same payload) or is refused (another payload)."""
+        by = _name(by, "by")
+        with translated(self.url), writing(self._engine) as connection:
+            now = self._clock()
+            # Expired keys are forgotten (the one table that may be pruned).
+            connection.execute(
+                delete(IdempotencyKeyRow).where(
+                    IdempotencyKeyRow.created_at < stamp(now - claim.lifetime)
                 )
-            at = stamp(self._clock())
-            new_proposal = self._add_once(
-                connection,
-                ProposalRow,
-                proposal.sha256,
-                {
-                    "sha256": proposal.sha256,
-                    "proposal_id": proposal.id,
-                    "canonical_json": proposal.canonical_json,
-                    "stored_at": at,
-                },
             )
-            new_pack = self._add_once(
-                connection,
-                PackRow,
-                pack.sha256,
-                {
-                    "sha256": pack.sha256,
-                    "pack_id": pack.id,
-                    "version": pack.version,
-                    "canonical_json": pack.canonical_json,
-                    "stored_at": at,
-                },
+            earlier = _stored_response(connection, claim)
+            if earlier is not None:
+                return earlier
+            submitted = self._submit(connection, proposal, pack, record, record_json, by)
+            status_code, body = respond(submitted)
+            connection.execute(
+                insert(IdempotencyKeyRow).values(
+                    caller=claim.caller,
+                    key=claim.key,
+                    request_sha256=claim.request_sha256,
+                    evaluation_id=submitted.evaluation.id,
+                    status_code=status_code,
+                    response_json=body,
+                    created_at=stamp(now),
+                )
             )
-            summary = record.proposal
-            values: dict[str, Any] = {
-                "record_sha256": record_sha256,
-                "proposal_sha256": proposal.sha256,
-                "pack_sha256": pack.sha256,
+            return StoredResponse(status_code, body, submitted.evaluation.id, replayed=False)
+
+    def earlier_response(self, claim: IdempotencyClaim) -> StoredResponse | None:
+        """The first response to this caller's key, if it is remembered; refused if the key
+        came with another payload. Checked before the work, and again inside submit_once."""
+        with translated(self.url), self._engine.connect() as connection:
+            return _stored_response(connection, claim, now=self._clock())
+
+    def _submit(
+        self,
+        connection: Connection,
+        proposal: Proposal,
+        pack: CriteriaPack,
+        record: Evaluation,
+        record_json: str,
+        by: str | None,
+    ) -> Submitted:
+        record_sha256 = chain.sha256_text(record_json)
+        existing = connection.execute(
+            select(EvaluationRow).where(EvaluationRow.record_sha256 == record_sha256)
+        ).one_or_none()
+        if existing is not None:
+            return Submitted.trusted(evaluation=self._stored(connection, existing), created=False)
+        at = stamp(self._clock())
+        new_proposal = self._add_once(
+            connection,
+            ProposalRow,
+            proposal.sha256,
+            {
+                "sha256": proposal.sha256,
                 "proposal_id": proposal.id,
-                "title": summary.title,
-                "category": summary.category.value,
-                "owner": summary.owner,
-                "decision": record.decision.value,
-                "score": record.score,
-                "confidence": record.confidence,
-                "pack_id": record.pack.id,
-                "pack_version": record.pack.version,
-                "submitted_by": by,
-                "submitted_at": at,
-                "record_json": record_json,
-            }
-            evaluation_id = connection.execute(
-                insert(EvaluationRow).values(values).returning(EvaluationRow.id)
-            ).scalar_one()
-            self._append_event(
-                connection,
-                "evaluation.submitted",
-                at,
-                {
-                    **evaluation_event(evaluation_id, values),
-                    "new_proposal": new_proposal,
-                    "new_pack": new_pack,
-                },
-            )
-            row = connection.execute(
-                select(EvaluationRow).where(EvaluationRow.id == evaluation_id)
-            ).one()
-            return Submitted.trusted(evaluation=self._stored(connection, row), created=True)
+                "canonical_json": proposal.canonical_json,
+                "stored_at": at,
+            },
+        )
+        new_pack = self._add_once(
+            connection,
+            PackRow,
+            pack.sha256,
+            {
+                "sha256": pack.sha256,
+                "pack_id": pack.id,
+                "version": pack.version,
+                "canonical_json": pack.canonical_json,
+                "stored_at": at,
+            },
+        )
+        summary = record.proposal
+        values: dict[str, Any] = {
+            "record_sha256": record_sha256,
+            "proposal_sha256": proposal.sha256,
+            "pack_sha256": pack.sha256,
+            "proposal_id": proposal.id,
+            "title": summary.title,
+            "category": summary.category.value,
+            "owner": summary.owner,
+            "decision": record.decision.value,
+            "score": record.score,
+            "confidence": record.confidence,
+            "pack_id": record.pack.id,
+            "pack_version": record.pack.version,
+            "submitted_by": by,
+            "submitted_at": at,
+            "record_json": record_json,
+        }
+        evaluation_id = connection.execute(
+            insert(EvaluationRow).values(values).returning(EvaluationRow.id)
+        ).scalar_one()
+        self._append_event(
+            connection,
+            "evaluation.submitted",
+            at,
+            {
+                **evaluation_event(evaluation_id, values),
+                "new_proposal": new_proposal,
+                "new_pack": new_pack,
+            },
+        )
+        row = connection.execute(
+            select(EvaluationRow).where(EvaluationRow.id == evaluation_id)
+        ).one()
+        return Submitted.trusted(evaluation=self._stored(connection, row), created=True)
 
     def decide(
         self, evaluation_id: int, outcome: Outcome, by: str, reason: str | None = None
@@ -315,17 +405,48 @@ class Register:
             evaluations = tuple(self._stored(connection, row) for row in rows)
             decisions = _decisions_of(connection, proposal_id)
         if not evaluations:
-            raise single_problem(
-                "<register>",
-                f"has no evaluation of proposal {proposal_id!r}",
-                "see 'techgate register list'",
-                field="proposal_id",
+            raise NotFoundError(
+                single_problem(
+                    "<register>",
+                    f"has no evaluation of proposal {proposal_id!r}",
+                    "see 'techgate register list'",
+                    field="proposal_id",
+                ).problems
             )
         return History.trusted(
             proposal_id=proposal_id,
             evaluations=evaluations,
             decisions=tuple(_decision(d) for d in decisions),
         )
+
+    def events(self, after: int = 0, limit: int = 100) -> AuditPage:
+        """The audit chain's events numbered above 'after', up to 'limit' of them."""
+        query = (
+            select(AuditEventRow)
+            .where(AuditEventRow.seq > after)
+            .order_by(AuditEventRow.seq)
+            .limit(limit + 1)
+        )
+        with translated(self.url), self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        items = tuple(
+            AuditEvent.trusted(
+                seq=row.seq,
+                kind=row.kind,
+                at=parse_stamp(row.at),
+                prev_hash=row.prev_hash,
+                hash=row.hash,
+                event_json=row.event_json,
+            )
+            for row in rows[:limit]
+        )
+        more = len(rows) > limit
+        return AuditPage.trusted(items=items, next_after=items[-1].seq if more and items else None)
+
+    def ping(self) -> None:
+        """Ask the database to answer; UnavailableError when it does not."""
+        with translated(self.url), self._engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     def verify(self) -> VerifyResult:
         """Walk the audit chain and check every stored row against it."""
@@ -375,6 +496,27 @@ class Register:
             status=status,
             latest_decision=latest,
         )
+
+
+def _stored_response(
+    connection: Connection, claim: IdempotencyClaim, now: dt.datetime | None = None
+) -> StoredResponse | None:
+    query = select(IdempotencyKeyRow).where(
+        IdempotencyKeyRow.caller == claim.caller, IdempotencyKeyRow.key == claim.key
+    )
+    if now is not None:
+        query = query.where(IdempotencyKeyRow.created_at >= stamp(now - claim.lifetime))
+    row = connection.execute(query).one_or_none()
+    if row is None:
+        return None
+    if row.request_sha256 != claim.request_sha256:
+        raise single_problem(
+            "<request>",
+            "this Idempotency-Key was first used with another payload",
+            "use a new key for a new submission",
+            field="Idempotency-Key",
+        )
+    return StoredResponse(row.status_code, row.response_json, row.evaluation_id, replayed=True)
 
 
 def _decisions_of(connection: Connection, proposal_id: str) -> Sequence[Any]:
@@ -467,6 +609,11 @@ def _reason(value: str | None) -> str | None:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def checked_name(value: str, field: str) -> str:
+    """A name (of a person, a board, a token): one printable line of 1 to 200 characters."""
+    return _name(value, field)
+
+
 def _name(value: str, field: str) -> str:
     _utf8(value, field)
     value = value.strip()
@@ -486,9 +633,11 @@ def _check_id(evaluation_id: int) -> None:
 
 
 def _no_evaluation(evaluation_id: int) -> Exception:
-    return single_problem(
-        "<register>",
-        f"has no evaluation {evaluation_id}",
-        "see 'techgate register list'",
-        field="evaluation_id",
+    return NotFoundError(
+        single_problem(
+            "<register>",
+            f"has no evaluation {evaluation_id}",
+            "see 'techgate register list'",
+            field="evaluation_id",
+        ).problems
     )

@@ -15,14 +15,33 @@ from sqlalchemy import Connection, select
 
 from techgate.model.register import BrokenLink, VerifyResult
 from techgate.register import chain
+from techgate.register.installs import install_event
 from techgate.register.store import decision_event, evaluation_event
 from techgate.register.tables import (
+    ApiTokenRow,
     AuditEventRow,
     DecisionRow,
     EvaluationRow,
+    PackInstallRow,
     PackRow,
     ProposalRow,
+    TokenRevocationRow,
 )
+from techgate.register.tokens import revoked_event, token_event
+
+# Each kind of event, the table its row lives in, the key of that row in the event's data,
+# how to say what the event should say of the row, and how to name the row in a message.
+_ROWS: tuple[tuple[str, str, str, Any, Any], ...] = (
+    ("token.created", "api_tokens", "token_id", ApiTokenRow, token_event),
+    ("token.revoked", "token_revocations", "revocation_id", TokenRevocationRow, revoked_event),
+    ("pack.installed", "pack_installs", "install_id", PackInstallRow, install_event),
+    ("pack.removed", "pack_installs", "install_id", PackInstallRow, install_event),
+)
+_NAMES = {
+    "api_tokens": "token",
+    "token_revocations": "token revocation",
+    "pack_installs": "pack install",
+}
 
 MAX_PROBLEMS = 100
 
@@ -64,6 +83,9 @@ def verify(connection: Connection) -> VerifyResult:
                 said[("evaluations", int(data.get("evaluation_id", 0)))] = data
             elif event.kind == "decision.recorded":
                 said[("decisions", int(data.get("decision_id", 0)))] = data
+            for kind, table, id_key, _, _ in _ROWS:
+                if event.kind == kind:
+                    said[(table, _number(data.get(id_key)))] = data
 
     for table, row_type in (("proposals", ProposalRow), ("packs", PackRow)):
         for content in connection.execute(select(row_type.sha256, row_type.canonical_json)):
@@ -105,12 +127,35 @@ def verify(connection: Connection) -> VerifyResult:
                 f"{where}: differs from its audit event ({', '.join(changed)})",
             )
 
+    seen_tables: set[str] = set()
+    for _, table, _, row_type, expected_of in _ROWS:
+        if table in seen_tables:
+            continue
+        seen_tables.add(table)
+        for row in connection.execute(select(row_type).order_by(row_type.id)):
+            where = f"{_NAMES[table]} {row.id}"
+            expected = said.pop((table, row.id), None)
+            if expected is None:
+                broken(table, row.id, f"{where}: no audit event records it")
+                continue
+            actual = expected_of(row.id, dict(row._mapping))
+            if {k: expected.get(k) for k in actual} != actual:
+                changed = sorted(k for k in actual if expected.get(k) != actual[k])
+                broken(
+                    table, row.id, f"{where}: differs from its audit event ({', '.join(changed)})"
+                )
+
     for table, key in sorted(said):
-        broken(table, key, f"{table[:-1]} {key}: recorded in the audit chain but missing")
+        noun = _NAMES.get(table, table[:-1])
+        broken(table, key, f"{noun} {key}: recorded in the audit chain but missing")
 
     return VerifyResult.trusted(
         intact=not problems, events=count, head=previous, problems=tuple(problems)
     )
+
+
+def _number(value: Any) -> int:
+    return value if isinstance(value, int) else 0
 
 
 def _parsed(text: str) -> dict[str, Any] | None:

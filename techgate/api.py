@@ -51,6 +51,9 @@ from techgate.model.register import Filters, Outcome, Page, Role, TokenInfo
 from techgate.vocabulary import DocumentFormat, OutputFormat, Paper
 
 if TYPE_CHECKING:
+    from techgate.register.store import IdempotencyClaim, Respond, StoredResponse
+
+if TYPE_CHECKING:
     # numpy comes with these; commands that never weigh do not pay for it.
     from techgate.engine.ahp import PanelPriorities
     from techgate.loading.pairwise import PairwiseStudy
@@ -74,30 +77,49 @@ __all__ = [
     "diff_records",
     "evaluate",
     "export_scoresheet",
+    "idempotency_claim",
     "import_scoresheets",
+    "json_text",
     "list_packs",
     "load",
     "load_pack",
     "open_register",
+    "pack_from_text",
     "pack_with",
     "proposal_with_answer",
     "read_record",
     "render",
     "render_comparison",
     "render_diff",
+    "service_pack",
+    "service_packs",
     "start_moderation",
     "submit",
+    "submit_once",
     "weigh_pairwise",
 ]
 
 
 @dataclass(frozen=True)
 class ProposalText:
-    """A proposal given as YAML (or JSON) text rather than a file, e.g. an HTTP body."""
+    """A proposal given as YAML (or JSON) text rather than a file, e.g. an HTTP body.
 
-    text: str
+    Bytes are read as a file's would be: at most 1 MiB, UTF-8 (a byte that is
+    not is named by line and column).
+    """
+
+    text: str | bytes
     name: str = "<text>"
     """What problems call it, in place of a file name."""
+    allow_tabs: bool = False
+    """JSON may indent with tabs; YAML may not."""
+
+    def document(self) -> Document:
+        from techgate.loading.yaml_source import parse_yaml_bytes
+
+        if isinstance(self.text, bytes):
+            return parse_yaml_bytes(self.text, self.name, allow_tabs=self.allow_tabs)
+        return parse_yaml_text(self.text, self.name, allow_tabs=self.allow_tabs)
 
 
 Source = Path | str | Mapping[str, Any] | ProposalText | Document
@@ -136,7 +158,7 @@ def load(
     """
     with recording_reads() as read:
         if isinstance(source, ProposalText):
-            source = parse_yaml_text(source.text, source.name)
+            source = source.document()
         checked: Checked = load_for_evaluation(source, pack, packs, pack_dirs)
     return Loaded(checked.proposal, checked.pack, checked.document, tuple(read), checked.notices)
 
@@ -588,12 +610,103 @@ def open_register(url: str | None = None, *, clock: Clock | None = None) -> Regi
     return opened(url, clock=clock or utc_now)
 
 
+def json_text(model: Any) -> str:
+    """Any model as techgate writes JSON: two-space indent, risky characters escaped."""
+    from techgate.render.json import json_text as written
+
+    return written(model)
+
+
 def token_list_json(tokens: Sequence[TokenInfo]) -> str:
     """Tokens as a JSON list (two-space indent, one trailing newline), as the CLI prints them."""
     from pydantic import TypeAdapter
 
     adapter = TypeAdapter(tuple[TokenInfo, ...])
     return adapter.dump_json(tuple(tokens), indent=2).decode("utf-8") + "\n"
+
+
+def service_packs(register: Register) -> PackSource:
+    """The packs a proposal sent to the service may name: those installed in the register, by
+    id, then the built-in ones; never a path. Installed packs are read once per content."""
+    from techgate.loading import HeldPacks
+
+    held = {
+        pack_id: _installed_pack(sha256, canonical_json)
+        for pack_id, (sha256, canonical_json) in register.installed_packs().items()
+    }
+    return HeldPacks(held)
+
+
+def service_pack(packs: PackSource, pack_id: str) -> CriteriaPack:
+    """One pack the service offers, by id: installed, else built in; a path is refused."""
+    from techgate.loading import load_named_pack
+
+    return load_named_pack(pack_id, None, packs)
+
+
+_INSTALLED: dict[str, CriteriaPack] = {}
+_INSTALLED_LIMIT = 64
+
+
+def _installed_pack(sha256: str, canonical_json: str) -> CriteriaPack:
+    # Content-addressed, so a pack read once is the pack for good; the cache is
+    # bounded so a stream of installs cannot grow it without end.
+    pack = _INSTALLED.get(sha256)
+    if pack is None:
+        pack = CriteriaPack.model_validate_json(canonical_json)
+        if len(_INSTALLED) >= _INSTALLED_LIMIT:
+            _INSTALLED.pop(next(iter(_INSTALLED)))
+        _INSTALLED[sha256] = pack
+    return pack
+
+
+def pack_from_text(text: ProposalText, packs: PackSource) -> CriteriaPack:
+    """A criteria pack sent as YAML or JSON text; what it extends comes from 'packs' alone."""
+    from techgate.loading import is_pack
+    from techgate.loading import pack_from_text as read
+
+    document = text.document()
+    if not is_pack(document):
+        raise single_problem(
+            text.name,
+            "is not a criteria pack (a mapping with 'criteria' or 'extends')",
+            line=1,
+        )
+    return read(document, packs)
+
+
+def idempotency_claim(
+    caller: str, key: str, payload: bytes, lifetime: dt.timedelta
+) -> IdempotencyClaim:
+    """An Idempotency-Key sent by a caller with a payload (kept as its sha256)."""
+    import hashlib
+
+    from techgate.register.store import IdempotencyClaim
+
+    return IdempotencyClaim(caller, key, hashlib.sha256(payload).hexdigest(), lifetime)
+
+
+def submit_once(
+    register: Register,
+    loaded: Loaded,
+    *,
+    by: str,
+    claim: IdempotencyClaim,
+    respond: Respond,
+) -> StoredResponse:
+    """submit() under an Idempotency-Key (see Register.submit_once)."""
+    from techgate.render.json import render_json
+
+    record = evaluate(loaded)
+    return register.submit_once(
+        loaded.proposal,
+        loaded.pack,
+        record,
+        render_json(record),
+        by=by,
+        claim=claim,
+        respond=respond,
+    )
 
 
 def submit(register: Register, source: Source | Loaded, *, by: str | None = None) -> Submitted:

@@ -21,6 +21,7 @@ from techgate.cli.register import register
 from techgate.cli.report import report
 from techgate.cli.scaffold import init, schema
 from techgate.cli.scoresheet import scoresheet
+from techgate.cli.serve import serve
 from techgate.cli.token import token
 from techgate.cli.validate import validate
 from techgate.cli.weights import weights
@@ -53,6 +54,7 @@ cli.add_command(scoresheet)
 cli.add_command(moderate)
 cli.add_command(register)
 cli.add_command(token)
+cli.add_command(serve)
 
 
 def main() -> None:

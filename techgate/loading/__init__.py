@@ -8,6 +8,7 @@ from techgate.loading.packs import (
     load_named_pack,
     load_pack,
     pack_from_document,
+    pack_from_text,
 )
 from techgate.loading.proposals import (
     Checked,
@@ -18,7 +19,13 @@ from techgate.loading.proposals import (
     read_proposal,
 )
 from techgate.loading.records import read_evaluation
-from techgate.loading.sources import BuiltinPacks, FolderPacks, PackRefusedError, PackSource
+from techgate.loading.sources import (
+    BuiltinPacks,
+    FolderPacks,
+    HeldPacks,
+    PackRefusedError,
+    PackSource,
+)
 from techgate.loading.yaml_source import (
     Document,
     parse_yaml_text,
@@ -32,6 +39,7 @@ __all__ = [
     "Checked",
     "Document",
     "FolderPacks",
+    "HeldPacks",
     "PackChoice",
     "PackRefusedError",
     "PackSource",
@@ -44,6 +52,7 @@ __all__ = [
     "load_named_pack",
     "load_pack",
     "pack_from_document",
+    "pack_from_text",
     "parse_yaml_text",
     "read_evaluation",
     "read_proposal",

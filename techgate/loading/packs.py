@@ -14,6 +14,7 @@ from techgate.loading.sources import (
     FolderPacks,
     PackSource,
     builtin_ids,
+    held_pack,
     looks_like_path,
 )
 from techgate.loading.validation import raise_if_any, shown, validate_document
@@ -84,6 +85,9 @@ def load_pack(reference: str | Path, source: PackSource | None = None) -> Criter
 
 def load_named_pack(reference: str, named_in: Path | None, source: PackSource) -> CriteriaPack:
     """A pack named inside a file (a proposal's 'pack'): only what the source offers."""
+    held = held_pack(source, reference)
+    if held is not None:
+        return held
     return _load(source.locate(reference, named_in), chain=(), source=source)
 
 
@@ -92,6 +96,11 @@ def pack_from_document(
 ) -> CriteriaPack:
     """A pack from a file already read (its 'extends' still resolved from disk)."""
     return _load(path, chain=(), document=document, source=_around(path, source))
+
+
+def pack_from_text(document: Document, source: PackSource) -> CriteriaPack:
+    """A pack sent as text (an HTTP body): what it extends comes from the source alone."""
+    return _load(Path(document.name), chain=(), document=document, source=source)
 
 
 def _around(path: Path, source: PackSource | None) -> PackSource:
@@ -202,7 +211,7 @@ def _load(
     if isinstance(document.data, dict) and "extends" in document.data:
         overlay = validate_document(PackOverlay, document)
         try:
-            base = _load(
+            base = held_pack(source, overlay.extends) or _load(
                 source.locate(overlay.extends, path.parent), (*chain, resolved), source=source
             )
         except InvalidInputError as error:

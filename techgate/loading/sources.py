@@ -13,20 +13,25 @@ when a source offers it:
 Absolute paths are never honoured from a file. The operator's own choice on
 the command line or in code ('--pack PATH', load_pack(path)) is not a
 reference from a file and is read as given; the packs that one extends are
-confined to its folder. A database of packs (the coming register) is one
-more implementation of the same protocol.
+confined to its folder.
+- HeldPacks offers packs already in memory by id (the service's: those
+  installed in the register), and the built-in ones; never a path.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from techgate.errors import PackNotFoundError, single_problem
 from techgate.model.problems import suggest
 from techgate.resources import data_dir
+
+if TYPE_CHECKING:
+    from techgate.model.criteria import CriteriaPack
 
 
 class PackRefusedError(PackNotFoundError):
@@ -129,6 +134,42 @@ class FolderPacks:
                 f"({', '.join(str(f) for f in (*self.near, *self.folders)) or 'none'})",
             )
         return candidate
+
+
+@dataclass(frozen=True)
+class HeldPacks:
+    """Packs held in memory by id (installed in the register), then the built-in ones.
+
+    Nothing here names a file a request could choose: a path is refused, and
+    an id is either held or built in. A held pack wins over a built-in pack
+    of the same id (the organisation's own version).
+    """
+
+    packs: Mapping[str, CriteriaPack]
+    """Id → the resolved pack ('extends' already applied)."""
+
+    def ids(self) -> list[str]:
+        return sorted({*builtin_ids(), *self.packs})
+
+    def held(self, reference: str) -> CriteriaPack | None:
+        """The pack held under this id, if any."""
+        return None if looks_like_path(reference) else self.packs.get(reference)
+
+    def locate(self, reference: str, named_in: Path | None) -> Path:
+        if looks_like_path(reference):
+            raise PackRefusedError(
+                single_problem(
+                    reference,
+                    "refused: a path is never read here; name an installed or built-in pack by id",
+                    f"packs offered: {', '.join(self.ids())}",
+                ).problems
+            )
+        return _builtin_or_missing(reference, self.ids())
+
+
+def held_pack(source: PackSource, reference: str) -> CriteriaPack | None:
+    """The pack a source holds in memory under this reference, if it holds packs at all."""
+    return source.held(reference) if isinstance(source, HeldPacks) else None
 
 
 def _is_file(path: Path) -> bool:

@@ -95,8 +95,9 @@ class StoredResponse:
     """True when this is the first response given again, not a new one."""
 
 
-Respond = Callable[[Submitted], tuple[int, str]]
-"""Builds the response (status, JSON body) to keep for a submission, inside its transaction."""
+Respond = Callable[[Submitted, str], tuple[int, str]]
+"""Builds the response (status, JSON body) to keep for a submission, inside its transaction,
+from what was stored and the record's text."""
 
 
 class Register(Tokens, Installs):
@@ -165,7 +166,7 @@ class Register(Tokens, Installs):
             if earlier is not None:
                 return earlier
             submitted = self._submit(connection, proposal, pack, record, record_json, by)
-            status_code, body = respond(submitted)
+            status_code, body = respond(submitted, record_json)
             connection.execute(
                 insert(IdempotencyKeyRow).values(
                     caller=claim.caller,

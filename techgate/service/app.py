@@ -1,0 +1,90 @@
+"""The decision service: a FastAPI application over techgate.api and the register.
+
+create_app(register_url, settings) opens (and migrates) the register and
+builds the app; adding a group of routes is adding its router to ROUTERS.
+Nothing here prints: uvicorn logs, and 'techgate serve' is the only command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, FastAPI
+
+from techgate import api
+from techgate._version import __version__
+from techgate.service import audit, evaluations, health, jobs, packs, problems, proposals, tokens
+from techgate.service.bodies import BodyLimit
+from techgate.service.metrics import Measured, Metrics
+from techgate.service.rendering import RenderPool
+from techgate.service.settings import Settings
+from techgate.service.state import ServiceState
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    evaluations.router,
+    proposals.router,
+    packs.router,
+    tokens.router,
+    audit.router,
+    jobs.router,
+)
+"""Every group of routes, in the order the OpenAPI document lists them."""
+
+DESCRIPTION = """\
+Scores a proposed technology against a criteria pack and says go, conditional or
+no-go, and keeps what was decided in an append-only register with an audit chain.
+Send an API token as 'Authorization: Bearer tg_...'. Errors are RFC 9457 problem
+details. See docs/service.md.
+"""
+
+
+def create_app(
+    register_url: str | None = None,
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], dt.datetime] | None = None,
+    routers: Sequence[APIRouter] = ROUTERS,
+) -> FastAPI:
+    """The service over the register at register_url (else TECHGATE_DB, else ./techgate.db)."""
+    settings = settings or Settings()
+    register = api.open_register(register_url, clock=clock)
+    metrics = Metrics()
+    renders = RenderPool(settings)
+    metrics.gauges["techgate_render_pending"] = (
+        "Reports being rendered or waiting for a render worker.",
+        lambda: renders.pending,
+    )
+    metrics.gauges["techgate_render_jobs"] = (
+        "Render jobs held in memory.",
+        lambda: renders.jobs_held,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        renders.close()
+        register.close()
+
+    app = FastAPI(
+        title="techgate decision service",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.techgate = ServiceState(register, settings, renders, metrics)
+    problems.install(app, settings.retry_after_s)
+    for router in routers:
+        app.include_router(router)
+    # Outermost first: the timing sees every answer, the limit every body.
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Measured, metrics=metrics)
+    return app

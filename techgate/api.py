@@ -58,7 +58,8 @@ if TYPE_CHECKING:
     from techgate.engine.ahp import PanelPriorities
     from techgate.loading.pairwise import PairwiseStudy
     from techgate.model.register import Submitted
-    from techgate.register import Clock, Register
+    from techgate.register import Clock
+    from techgate.register import Register as Register  # for the service's annotations
     from techgate.render.weights import ConsistencyWarning
 
 __all__ = [

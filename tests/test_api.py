@@ -24,6 +24,7 @@ from techgate.vocabulary import DocumentFormat, OutputFormat, Paper, SchemaKind
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "callback-queue.yaml"
 CLI_DIR = ROOT / "techgate" / "cli"
+SERVICE_DIR = ROOT / "techgate" / "service"
 
 
 # -- one way in ---------------------------------------------------------------
@@ -73,7 +74,8 @@ def test_html_is_built_once_for_html_and_pdf(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_no_command_runs_the_pipeline_itself() -> None:
-    """Commands call techgate.api; none imports the loaders, the engine or the document renderer."""
+    """Commands and the service call techgate.api; none imports the loaders, the engine, the
+    register or the document renderer."""
     forbidden = (
         "techgate.engine",
         "techgate.loading",
@@ -82,7 +84,7 @@ def test_no_command_runs_the_pipeline_itself() -> None:
         "techgate.sheets",
     )
     offenders = []
-    for module in sorted(CLI_DIR.glob("*.py")):
+    for module in sorted([*CLI_DIR.glob("*.py"), *SERVICE_DIR.glob("*.py")]):
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
             names = []
             if isinstance(node, ast.ImportFrom) and node.module:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI
 
@@ -42,6 +42,33 @@ no-go, and keeps what was decided in an append-only register with an audit chain
 Send an API token as 'Authorization: Bearer tg_...'. Errors are RFC 9457 problem
 details. See docs/service.md.
 """
+
+
+def _document_fields(app: FastAPI) -> None:
+    """Give every property in the OpenAPI document its field docstring, as 'techgate schema'
+    does: the words an API client reads are the words in the code."""
+    generate = app.openapi
+    described = False
+
+    def openapi() -> dict[str, Any]:
+        nonlocal described
+        document = generate()  # FastAPI builds it once and keeps it
+        if not described:
+            from techgate.model.docstrings import all_models, field_docs
+
+            models = all_models()
+            for name, schema in document.get("components", {}).get("schemas", {}).items():
+                model = models.get(name.removesuffix("-Input").removesuffix("-Output"))
+                if model is None:
+                    continue
+                docs = field_docs(model)
+                for field, prop in schema.get("properties", {}).items():
+                    if field in docs and "description" not in prop:
+                        prop["description"] = docs[field]
+            described = True
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(
@@ -78,9 +105,11 @@ def create_app(
         openapi_url="/v1/openapi.json",
         docs_url="/v1/docs",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         lifespan=lifespan,
     )
     app.state.techgate = ServiceState(register, settings, renders, metrics)
+    _document_fields(app)
     problems.install(app, settings.retry_after_s)
     for router in routers:
         app.include_router(router)

@@ -20,6 +20,7 @@ import multiprocessing
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from techgate.errors import RenderError
@@ -53,9 +54,15 @@ class Job:
     finished_at: dt.datetime | None = None
 
 
+Renderer = Callable[[str, str], bytes]
+"""(record JSON, document format) → the document's bytes; importable, for a worker process."""
+
+
 @dataclass
 class RenderPool:
     settings: Settings
+    renderer: Renderer = render_document
+    """What renders; another function only where a test needs a render it can hold back."""
     _executor: cf.Executor | None = None
     _pending: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -96,7 +103,7 @@ class RenderPool:
                 )
             self._pending += 1
         try:
-            future = self._pool().submit(render_document, record_json, document.value)
+            future = self._pool().submit(self.renderer, record_json, document.value)
         except BaseException:
             self._done()
             raise

@@ -13,7 +13,8 @@ from fastapi import Request
 from techgate.service.problems import ProblemError
 
 if TYPE_CHECKING:
-    from techgate.register import Register
+    # The register only as a type, through the seam: the service calls it, never imports it.
+    from techgate.api import Register
     from techgate.service.metrics import Metrics
     from techgate.service.rendering import RenderPool
     from techgate.service.settings import Settings

@@ -540,3 +540,36 @@ def test_a_database_that_stops_answering_is_503_then_recovers(served: Served) ->
     assert submit(served, NO_GO).status_code == 201
     with served.client("admin") as client:
         assert client.get("/v1/verify").json()["intact"] is True
+
+
+def test_a_bug_is_a_bare_500_and_adding_a_router_is_one_line(tmp_path: Path) -> None:
+    from fastapi import APIRouter
+
+    from techgate.service import ROUTERS, Settings, create_app
+    from techgate.service.server import start_on_loopback
+
+    broken = APIRouter()
+
+    @broken.get("/v1/broken")
+    def fails() -> None:
+        raise RuntimeError("secret internals /etc/shadow")
+
+    app = create_app(
+        f"sqlite:///{tmp_path / 'techgate.db'}",
+        Settings(render_workers=0),
+        routers=(*ROUTERS, broken),
+    )
+    running = start_on_loopback(app)
+    try:
+        response = httpx.get(f"{running.url}/v1/broken")
+    finally:
+        running.stop()
+    body = problem(response, 500)
+    assert body["type"] == "urn:techgate:problem:bug" and "secret" not in response.text
+
+
+@pytest.mark.parametrize("name", ["", "a\nb", "\x1b[31mred", "x" * 201])
+def test_token_names_over_http_are_one_printable_line(served: Served, name: str) -> None:
+    with served.client("admin") as admin:
+        response = admin.post("/v1/tokens", json={"name": name, "role": "reader"})
+    problem(response, 422)

@@ -83,6 +83,29 @@ def test_finished_jobs_are_bounded() -> None:
         pool.close()
 
 
+def crashing_render(record_json: str, document: str) -> bytes:
+    """A worker that dies mid-render, as one killed for memory would."""
+    os._exit(9)
+
+
+def plain_render(record_json: str, document: str) -> bytes:
+    return document.encode()
+
+
+@pytest.mark.slow
+def test_a_crashed_worker_is_503_and_the_next_render_gets_a_fresh_pool() -> None:
+    pool = RenderPool(Settings(render_workers=1), renderer=crashing_render)
+    try:
+        with pytest.raises(ProblemError) as crashed:
+            asyncio.run(pool.render("{}", DocumentFormat.PDF))
+        assert crashed.value.status == 503 and crashed.value.kind == "render-worker-crashed"
+        assert pool.pending == 0
+        pool.renderer = plain_render
+        assert asyncio.run(pool.render("{}", DocumentFormat.PDF)) == b"pdf"
+    finally:
+        pool.close()
+
+
 def test_serve_refuses_a_remote_host_without_allow_remote(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--db", str(tmp_path / "t.db")])
     assert result.exit_code == 2 and "--allow-remote" in result.stderr

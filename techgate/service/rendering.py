@@ -91,7 +91,9 @@ class RenderPool:
                     )
             return self._executor
 
-    def _submit(self, record_json: str, document: DocumentFormat) -> cf.Future[bytes]:
+    def _submit(
+        self, record_json: str, document: DocumentFormat
+    ) -> tuple[cf.Future[bytes], cf.Executor]:
         capacity = max(self.settings.render_workers, 1) + self.settings.render_queue
         with self._lock:
             if self._pending >= capacity:
@@ -102,21 +104,40 @@ class RenderPool:
                     headers={"Retry-After": str(self.settings.retry_after_s)},
                 )
             self._pending += 1
+        executor = self._pool()
         try:
-            future = self._pool().submit(self.renderer, record_json, document.value)
+            future = executor.submit(self.renderer, record_json, document.value)
+        except cf.BrokenExecutor:
+            self._done()
+            raise self._crashed(executor) from None
         except BaseException:
             self._done()
             raise
         future.add_done_callback(lambda _: self._done())
-        return future
+        return future, executor
 
     def _done(self) -> None:
         with self._lock:
             self._pending -= 1
 
+    def _crashed(self, executor: cf.Executor | None) -> ProblemError:
+        """A worker died (killed, out of memory): drop the broken pool so the next render
+        starts a fresh one, and tell the caller to retry."""
+        with self._lock:
+            if executor is not None and self._executor is executor:
+                self._executor = None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+        return ProblemError(
+            503,
+            "a render worker stopped unexpectedly; a new one is starting, try again",
+            kind="render-worker-crashed",
+            headers={"Retry-After": str(self.settings.retry_after_s)},
+        )
+
     async def render(self, record_json: str, document: DocumentFormat) -> bytes:
         """The document, awaited without holding a thread; 503 when full, 504 past the timeout."""
-        future = self._submit(record_json, document)
+        future, executor = self._submit(record_json, document)
         try:
             return await asyncio.wait_for(
                 asyncio.wrap_future(future), self.settings.render_timeout_s
@@ -128,11 +149,13 @@ class RenderPool:
                 "ask for it as a job with ?async=true",
                 kind="render-timeout",
             ) from None
+        except cf.BrokenExecutor:
+            raise self._crashed(executor) from None
         except RenderError as error:
             raise ProblemError(500, f"the report could not be rendered: {error}") from None
 
     def start_job(self, evaluation_id: int, record_json: str, document: DocumentFormat) -> Job:
-        future = self._submit(record_json, document)
+        future, executor = self._submit(record_json, document)
         job = Job(secrets.token_urlsafe(16), evaluation_id, document)
         with self._lock:
             self._forget_old()
@@ -140,6 +163,8 @@ class RenderPool:
 
         def finished(done: cf.Future[bytes]) -> None:
             error = done.exception()
+            if isinstance(error, cf.BrokenExecutor):
+                self._crashed(executor)
             if error is None:
                 job.result, job.status = done.result(), "done"
             else:

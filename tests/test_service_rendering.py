@@ -175,3 +175,21 @@ def test_techgate_serve_answers_then_stops_cleanly_on_sigterm(tmp_path: Path) ->
             process.kill()
             process.wait()
     assert database.exists()
+
+
+def test_a_given_socket_is_served_without_nagles_delay(tmp_path: Path) -> None:
+    """A socket made with proto 0 is one asyncio leaves Nagle's algorithm on for; the server
+    turns it off on the listening socket, which accepted connections inherit."""
+    from techgate.service import create_app
+    from techgate.service.server import start_on_socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    running = start_on_socket(
+        create_app(f"sqlite:///{tmp_path / 't.db'}", Settings(render_workers=0)), sock
+    )
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        assert httpx.get(f"{running.url}/healthz").status_code == 200
+    finally:
+        running.stop()

@@ -49,6 +49,12 @@ class Running:
 
 def start_on_socket(app: FastAPI, sock: socket.socket, *, log_level: str = "warning") -> Running:
     """Serve app on an already bound socket, in a thread; returns once it accepts requests."""
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
+        # asyncio turns Nagle's algorithm off only on sockets made with proto IPPROTO_TCP;
+        # one made with proto 0 would hold each response's body back until the client
+        # acknowledged its headers: 40 ms a request on a kept-alive connection. Accepted
+        # connections inherit the option from the listening socket.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     server = uvicorn.Server(_config(app, log_level=log_level))
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="techgate-service", daemon=True
@@ -65,7 +71,7 @@ def start_on_socket(app: FastAPI, sock: socket.socket, *, log_level: str = "warn
 
 def start_on_loopback(app: FastAPI, port: int = 0) -> Running:
     """Bind 127.0.0.1 (port 0: any free port) and serve app there, in a thread."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     return start_on_socket(app, sock)

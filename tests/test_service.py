@@ -543,6 +543,16 @@ def test_the_openapi_document_is_3_1_and_names_the_models(served: Served) -> Non
     schemas = document["components"]["schemas"]
     assert {"StoredEvaluation", "Evaluation", "Problem", "HumanDecision"} <= set(schemas)
     assert schemas["StoredEvaluation"]["properties"]["record_sha256"]["description"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status[0] in "45":
+                    assert list(response["content"]) == ["application/problem+json"], (
+                        method,
+                        path,
+                        status,
+                    )
+    assert "HTTPValidationError" not in json.dumps(document)
 
 
 def test_a_database_that_stops_answering_is_503_then_recovers(served: Served) -> None:

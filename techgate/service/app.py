@@ -44,31 +44,52 @@ details. See docs/service.md.
 """
 
 
-def _document_fields(app: FastAPI) -> None:
-    """Give every property in the OpenAPI document its field docstring, as 'techgate schema'
-    does: the words an API client reads are the words in the code."""
+def _finish_openapi(app: FastAPI) -> None:
+    """The OpenAPI document as the service answers: every error under application/problem+json
+    with the Problem schema (FastAPI would put it under application/json, and add its own 422
+    shape), and every property described by its field docstring, as 'techgate schema' does."""
     generate = app.openapi
-    described = False
+    finished = False
 
     def openapi() -> dict[str, Any]:
-        nonlocal described
+        nonlocal finished
         document = generate()  # FastAPI builds it once and keeps it
-        if not described:
-            from techgate.model.docstrings import all_models, field_docs
-
-            models = all_models()
-            for name, schema in document.get("components", {}).get("schemas", {}).items():
-                model = models.get(name.removesuffix("-Input").removesuffix("-Output"))
-                if model is None:
-                    continue
-                docs = field_docs(model)
-                for field, prop in schema.get("properties", {}).items():
-                    if field in docs and "description" not in prop:
-                        prop["description"] = docs[field]
-            described = True
+        if not finished:
+            _problems_as_served(document)
+            _describe_properties(document)
+            finished = True
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _problems_as_served(document: dict[str, Any]) -> None:
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if not status.startswith(("4", "5")):
+                    continue
+                response["content"] = {"application/problem+json": {"schema": _PROBLEM_REF}}
+    schemas = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+
+
+def _describe_properties(document: dict[str, Any]) -> None:
+    from techgate.model.docstrings import all_models, field_docs
+
+    models = all_models()
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        model = models.get(name.removesuffix("-Input").removesuffix("-Output"))
+        if model is None:
+            continue
+        docs = field_docs(model)
+        for field, prop in schema.get("properties", {}).items():
+            if field in docs and "description" not in prop:
+                prop["description"] = docs[field]
 
 
 def create_app(
@@ -109,7 +130,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.techgate = ServiceState(register, settings, renders, metrics)
-    _document_fields(app)
+    _finish_openapi(app)
     problems.install(app, settings.retry_after_s)
     for router in routers:
         app.include_router(router)

@@ -622,3 +622,26 @@ def test_token_names_over_http_are_one_printable_line(served: Served, name: str)
     with served.client("admin") as admin:
         response = admin.post("/v1/tokens", json={"name": name, "role": "reader"})
     problem(response, 422)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/v1/evaluations?proposal_id=%00",
+        "/v1/evaluations?owner=a%00b",
+        "/v1/evaluations?category=%ED%A0%80",
+        "/v1/proposals/%00/history",
+        "/v1/proposals/x%00y/diff",
+        "/v1/proposals/%ED%A0%80/history",
+        "/v1/evaluations?proposal_id=' OR 1=1 --",
+        "/v1/proposals/' OR 1=1 --/history",
+        "/v1/evaluations?since=9999-12-31T23:59:59%2B14:00",
+    ],
+)
+def test_hostile_query_values_are_answers_not_bugs(served: Served, url: str) -> None:
+    submit(served, GO)
+    with served.client("reader") as client:
+        response = client.get(url)
+    assert response.status_code in (200, 404, 422), response.text
+    if response.status_code == 200:
+        assert response.json()["items"] == []

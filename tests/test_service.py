@@ -645,3 +645,12 @@ def test_hostile_query_values_are_answers_not_bugs(served: Served, url: str) -> 
     assert response.status_code in (200, 404, 422), response.text
     if response.status_code == 200:
         assert response.json()["items"] == []
+
+
+def test_a_streamed_json_body_over_the_limit_is_413_too(served: Served) -> None:
+    chunk = b'{"name": "' + b"x" * 700_000
+    with served.client("admin", **{"Content-Type": "application/json"}) as admin:
+        response = admin.post("/v1/tokens", content=iter([chunk, b"y" * 700_000, b'"}']))
+        decision = admin.post("/v1/evaluations/1/decisions", content=iter([chunk] * 3))
+    for answer in (response, decision):
+        assert problem(answer, 413)["type"] == "urn:techgate:problem:body-too-large"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import Request
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from techgate.service.problems import ProblemError, problem_response
@@ -18,10 +19,12 @@ YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yam
 JSON_TYPES = ("application/json",)
 
 
-def _too_large(limit: int) -> ProblemError:
-    return ProblemError(
-        413, f"the request body is larger than {limit:,} bytes", kind="body-too-large"
-    )
+class BodyTooLargeError(HTTPException):
+    """Raised while a body is read, at the chunk that crosses the limit. An HTTPException,
+    so that FastAPI's own body parsing lets it through rather than calling it a 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {limit:,} bytes")
 
 
 class BodyLimit:
@@ -59,7 +62,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _too_large(self.limit)
+                    raise BodyTooLargeError(self.limit)
             return message
 
         await self.app(scope, counted, send)

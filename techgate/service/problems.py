@@ -123,7 +123,10 @@ def install(app: FastAPI, retry_after_s: int) -> None:
         detail = (
             error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
         )
-        return problem_response(request.url.path, error.status_code, detail, headers=headers)
+        kind = "body-too-large" if error.status_code == 413 else None
+        return problem_response(
+            request.url.path, error.status_code, detail, kind=kind, headers=headers
+        )
 
     async def on_validation(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)

@@ -81,6 +81,7 @@ __all__ = [
     "pack_with",
     "proposal_with_answer",
     "read_record",
+    "register_diff",
     "render",
     "render_comparison",
     "render_diff",
@@ -483,6 +484,14 @@ def diff_records(before: Evaluation, after: Evaluation) -> RecordDiff:
     from techgate.engine.diff import diff_records as diff
 
     return diff(before, after)
+
+
+def register_diff(
+    register: Register, proposal_id: str, *, before: int | None = None, after: int | None = None
+) -> RecordDiff:
+    """What changed between two stored evaluations of one proposal (by default its last two)."""
+    earlier, later = register.pair(proposal_id, before, after)
+    return diff_records(earlier, later)
 
 
 def render_diff(

@@ -264,3 +264,63 @@ def test_the_stored_record_renders_as_evaluate_renders_it(tmp_path: Path) -> Non
     with api.open_register(str(tmp_path / "r.db")) as opened:
         submitted = api.submit(opened, GO)
         assert opened.record_json(submitted.evaluation.id) == render_json(api.evaluate(GO))
+
+
+# -- register diff ---------------------------------------------------------------
+
+
+def _worse_crm(tmp_path: Path) -> Path:
+    """The CRM proposal resubmitted with its first assessor's availability answer at 0."""
+    from techgate import api
+
+    base = api.load(Path(CONDITIONAL))
+    name = base.proposal.assessments[0].assessor
+    changed = api.proposal_with_answer(base.proposal, name, "availability", 0)
+    path = tmp_path / "crm-v2.yaml"
+    path.write_text(json.dumps(changed.model_dump(mode="json", exclude_none=True)), "utf-8")
+    return path
+
+
+def test_register_diff_compares_the_last_two_evaluations(register_url: str, tmp_path: Path) -> None:
+    run("register", "submit", CONDITIONAL, "--db", register_url)
+    run("register", "submit", GO, "--db", register_url)
+    worse = _worse_crm(tmp_path)
+    assert run("register", "submit", str(worse), "--db", register_url)[0] == ExitCode.NO_GO
+    code, out, err = run(
+        "register", "diff", "crm-consolidation", "--db", register_url, "-f", "json"
+    )
+    assert code == ExitCode.DECISION_WORSE, err
+    changes = json.loads(out)
+    assert (changes["before"]["decision"], changes["after"]["decision"]) == ("conditional", "no-go")
+    assert [gate["id"] for gate in changes["gates"]] == ["reliability-floor"]
+    # The same as 'techgate diff' on the two records saved by 'evaluate --json'.
+    before, after = tmp_path / "before.json", tmp_path / "after.json"
+    before.write_text(run("register", "show", "1", "--record", "--db", register_url)[1], "utf-8")
+    after.write_text(run("register", "show", "3", "--record", "--db", register_url)[1], "utf-8")
+    assert run("diff", str(before), str(after), "-f", "json")[1] == out
+    # Backwards, named explicitly: better.
+    code, out, _ = run(
+        "register", "diff", "crm-consolidation", "--before", "3", "--after", "1",
+        "--db", register_url, "-f", "markdown",
+    )  # fmt: skip
+    assert code == ExitCode.DECISION_BETTER and out.startswith("#")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["crm-consolidation"], "nothing to compare it with yet"),
+        (["crm-consolidation", "--before", "2"], "evaluation 2 is not an evaluation of"),
+        (["crm-consolidation", "--after", "9"], "evaluation 9 is not an evaluation of"),
+        (["nobody"], "has no evaluation of proposal 'nobody'"),
+    ],
+)
+def test_register_diff_refuses_what_it_cannot_compare(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    db = str(tmp_path / "techgate.db")
+    run("register", "submit", CONDITIONAL, "--db", db)
+    run("register", "submit", GO, "--db", db)
+    code, out, err = run("register", "diff", *args, "--db", db)
+    assert code == ExitCode.INVALID and message in err and out == ""
+    assert "Traceback" not in err

@@ -226,6 +226,48 @@ def history(proposal_id: str, db: str | None, output_format: str) -> int:
     return 0
 
 
+@register.command(name="diff")
+@click.argument("proposal_id")
+@click.option(
+    "--before",
+    type=click.IntRange(1, LARGEST_ID),
+    default=None,
+    help="The earlier evaluation's number (default: the one before --after).",
+)
+@click.option(
+    "--after",
+    type=click.IntRange(1, LARGEST_ID),
+    default=None,
+    help="The later evaluation's number (default: the latest).",
+)
+@click.option(
+    "--format",
+    "-f",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@db_option
+def diff_(
+    proposal_id: str, before: int | None, after: int | None, output_format: str, db: str | None
+) -> int:
+    """What changed between two evaluations of PROPOSAL_ID (by default its last two).
+
+    The same comparison as 'techgate diff' on two saved records, and the same
+    exit codes: 0 the decision did not change, 5 it got better, 6 it got
+    worse, 2 invalid input or an unusable database.
+    """
+    from techgate import api
+    from techgate.cli.app import ExitCode
+
+    with api.open_register(db) as opened:
+        changes = api.register_diff(opened, proposal_id, before=before, after=after)
+    click.echo(api.render_diff(changes, output_format), nl=False)
+    return ExitCode.for_direction(changes.direction)
+
+
 @register.command()
 @click.argument("evaluation_id", type=click.IntRange(1, LARGEST_ID))
 @click.option("--outcome", type=click.Choice(OUTCOMES), required=True, help="What was decided.")

@@ -327,6 +327,37 @@ class Register:
             decisions=tuple(_decision(d) for d in decisions),
         )
 
+    def pair(
+        self, proposal_id: str, before: int | None = None, after: int | None = None
+    ) -> tuple[Evaluation, Evaluation]:
+        """Two stored records of one proposal id, to be compared: by default its latest
+        evaluation and the one before it; 'after' alone compares it with the one before it."""
+        evaluations = self.history(proposal_id).evaluations
+        ids = [stored.id for stored in evaluations]
+        for number, field in ((before, "before"), (after, "after")):
+            if number is not None and number not in ids:
+                raise single_problem(
+                    "<register>",
+                    f"evaluation {number} is not an evaluation of proposal {proposal_id!r}",
+                    f"its evaluations are {', '.join(map(str, ids))}",
+                    field=field,
+                )
+        later = after if after is not None else ids[-1]
+        if before is None:
+            earlier = [number for number in ids if number < later]
+            if not earlier:
+                raise single_problem(
+                    "<register>",
+                    f"has no evaluation of proposal {proposal_id!r} before evaluation {later}",
+                    "there is nothing to compare it with yet",
+                    field="before",
+                )
+            before = earlier[-1]
+        return (
+            Evaluation.model_validate_json(self.record_json(before)),
+            Evaluation.model_validate_json(self.record_json(later)),
+        )
+
     def verify(self) -> VerifyResult:
         """Walk the audit chain and check every stored row against it."""
         from techgate.register.verify import verify

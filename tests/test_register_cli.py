@@ -324,3 +324,37 @@ def test_register_diff_refuses_what_it_cannot_compare(
     code, out, err = run("register", "diff", *args, "--db", db)
     assert code == ExitCode.INVALID and message in err and out == ""
     assert "Traceback" not in err
+
+
+# -- register audit --------------------------------------------------------------
+
+
+def test_audit_lists_the_chain_and_masks_what_it_is_asked_to(register_url: str) -> None:
+    run("register", "submit", NO_GO, "--by", "Ana Ruiz", "--db", register_url)
+    run(
+        "register", "decide", "1", "--outcome", "rejected", "--by", "Change board",
+        "--reason", "no route to a person", "--db", register_url,
+    )  # fmt: skip
+    code, out, _ = run("register", "audit", "--db", register_url, "-f", "json")
+    assert code == 0
+    full = json.loads(out)
+    assert [e["kind"] for e in full["items"]] == ["evaluation.submitted", "decision.recorded"]
+    assert full["items"][0]["data"]["submitted_by"] == "Ana Ruiz"
+    assert full["items"][1]["prev_hash"] == full["items"][0]["hash"]
+    code, out, _ = run(
+        "register", "audit", "--mask", "submitted_by", "--mask", "reason",
+        "--mask", "decided_by", "--db", register_url, "-f", "json",
+    )  # fmt: skip
+    masked = json.loads(out)["items"]
+    assert "Ana Ruiz" not in out and "Change board" not in out and "no route" not in out
+    assert masked[0]["data"]["submitted_by"] == "[masked]" and masked[0]["masked"] == [
+        "submitted_by"
+    ]
+    assert masked[1]["masked"] == ["decided_by", "reason"]
+    # Masking changes what is shown, never the chain: same hashes, same other fields.
+    assert [e["hash"] for e in masked] == [e["hash"] for e in full["items"]]
+    assert masked[1]["data"]["outcome"] == "rejected"
+    code, out, err = run("register", "audit", "--limit", "1", "--db", register_url)
+    assert code == 0 and out.startswith("1 ") and "evaluation.submitted" in out
+    assert "more: --after 1" in err
+    assert run("register", "audit", "--after", "2", "--db", register_url)[1] == "no events\n"

@@ -10,6 +10,7 @@ at a time, and a submission checks for its identical twin under that lock.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -22,6 +23,9 @@ from techgate.model.criteria import CriteriaPack
 from techgate.model.evaluation import Decision, Evaluation
 from techgate.model.proposal import Proposal
 from techgate.model.register import (
+    MASKED,
+    AuditEvent,
+    AuditPage,
     DecisionStatus,
     EvaluationPage,
     Filters,
@@ -358,6 +362,40 @@ class Register:
             Evaluation.model_validate_json(self.record_json(later)),
         )
 
+    def audit(self, page: Page | None = None, mask: Sequence[str] = ()) -> AuditPage:
+        """The audit chain's events, oldest first, a page at a time; each field named in
+        'mask' (at any depth of an event's data) reads '[masked]'."""
+        page = page or Page()
+        hidden = frozenset(mask)
+        for field in hidden:
+            _utf8(field, "mask")
+        with translated(self.url), self._engine.connect() as connection:
+            rows = connection.execute(
+                select(AuditEventRow)
+                .where(AuditEventRow.seq > page.after)
+                .order_by(AuditEventRow.seq)
+                .limit(page.limit + 1)
+            ).all()
+        items = []
+        for row in rows[: page.limit]:
+            data = json.loads(row.event_json)["data"]
+            found: set[str] = set()
+            items.append(
+                AuditEvent.trusted(
+                    seq=row.seq,
+                    kind=row.kind,
+                    at=parse_stamp(row.at),
+                    prev_hash=row.prev_hash,
+                    hash=row.hash,
+                    data=_masked(data, hidden, found),
+                    masked=tuple(sorted(found)),
+                )
+            )
+        more = len(rows) > page.limit
+        return AuditPage.trusted(
+            items=tuple(items), next_after=items[-1].seq if more and items else None
+        )
+
     def verify(self) -> VerifyResult:
         """Walk the audit chain and check every stored row against it."""
         from techgate.register.verify import verify
@@ -406,6 +444,21 @@ class Register:
             status=status,
             latest_decision=latest,
         )
+
+
+def _masked(value: Any, hidden: frozenset[str], found: set[str]) -> Any:
+    if isinstance(value, dict):
+        masked = {}
+        for key, item in value.items():
+            if key in hidden:
+                found.add(key)
+                masked[key] = MASKED
+            else:
+                masked[key] = _masked(item, hidden, found)
+        return masked
+    if isinstance(value, list):
+        return [_masked(item, hidden, found) for item in value]
+    return value
 
 
 def _decisions_of(connection: Connection, proposal_id: str) -> Sequence[Any]:

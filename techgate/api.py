@@ -18,6 +18,9 @@ same way whoever asks:
   PostgreSQL): evaluations stored with their proposal and pack, human
   decisions, the audit chain; the Register it returns lists, shows, decides
   and verifies.
+- subscribe() / deliver_due() / deliverer() / verify_webhook(): signed webhooks
+  (Standard Webhooks) from the register's outbox; Register.webhooks lists,
+  disables and enables subscriptions and lists delivery tries.
 
 Nothing here prints or exits; errors are InvalidInputError (every problem,
 located) or RenderError.
@@ -48,18 +51,22 @@ from techgate.model.diff import RecordDiff
 from techgate.model.evaluation import Evaluation, SensitivityRequest
 from techgate.model.proposal import Proposal
 from techgate.model.register import Filters, Outcome, Page
-from techgate.vocabulary import DocumentFormat, OutputFormat, Paper
+from techgate.vocabulary import DocumentFormat, OutputFormat, Paper, WebhookEvent
+from techgate.webhooks.settings import DeliverySettings
 
 if TYPE_CHECKING:
     # numpy comes with these; commands that never weigh do not pay for it.
     from techgate.engine.ahp import PanelPriorities
     from techgate.loading.pairwise import PairwiseStudy
     from techgate.model.register import Submitted
+    from techgate.model.webhooks import DeliveryAttempt, NewSubscription
     from techgate.register import Clock, Register
     from techgate.render.weights import ConsistencyWarning
+    from techgate.webhooks.delivery import Deliverer
 
 __all__ = [
     "Compared",
+    "DeliverySettings",
     "DocumentFormat",
     "Filters",
     "Loaded",
@@ -67,9 +74,12 @@ __all__ = [
     "Page",
     "ProposalText",
     "SensitivityRequest",
+    "WebhookEvent",
     "check_file",
     "check_overlay",
     "compare",
+    "deliver_due",
+    "deliverer",
     "diff_records",
     "evaluate",
     "export_scoresheet",
@@ -87,6 +97,8 @@ __all__ = [
     "render_diff",
     "start_moderation",
     "submit",
+    "subscribe",
+    "verify_webhook",
     "weigh_pairwise",
 ]
 
@@ -608,3 +620,49 @@ def submit(register: Register, source: Source | Loaded, *, by: str | None = None
     loaded = source if isinstance(source, Loaded) else load(source)
     record = evaluate(loaded)
     return register.submit(loaded.proposal, loaded.pack, record, render_json(record), by=by)
+
+
+def subscribe(
+    register: Register,
+    url: str,
+    events: Iterable[WebhookEvent | str],
+    *,
+    by: str,
+    allow_private: bool = False,
+) -> NewSubscription:
+    """Subscribe a receiver to events; the result holds its signing secret, shown only now.
+
+    The URL must be http or https without credentials; an address that is
+    loopback, private or link-local is refused unless allow_private.
+    """
+    return register.webhooks.subscribe(url, events, by, allow_private=allow_private)
+
+
+def deliver_due(
+    register: Register, settings: DeliverySettings | None = None
+) -> tuple[DeliveryAttempt, ...]:
+    """One delivery pass now: every due message tried once; the tries made, in order."""
+    from techgate.webhooks.delivery import deliver_due as delivered
+
+    return delivered(register, settings)
+
+
+def deliverer(
+    register: Register, settings: DeliverySettings | None = None, *, interval: float = 5.0
+) -> Deliverer:
+    """A background deliverer (not yet started): start(), wake() after a change, stop()."""
+    from techgate.webhooks.delivery import Deliverer
+
+    return Deliverer(register, settings, interval=interval)
+
+
+def verify_webhook(
+    headers: Mapping[str, str], body: bytes, secret: str, *, tolerance: float = 300.0
+) -> str:
+    """For a receiver: check a message's Standard Webhooks signature and replay window.
+
+    Returns its webhook-id (drop repeats of it); raises SignatureError.
+    """
+    from techgate.webhooks.signing import verify
+
+    return verify(headers, body, secret, tolerance=tolerance)

@@ -22,6 +22,7 @@ from techgate.cli.report import report
 from techgate.cli.scaffold import init, schema
 from techgate.cli.scoresheet import scoresheet
 from techgate.cli.validate import validate
+from techgate.cli.webhook import webhook
 from techgate.cli.weights import weights
 
 __all__ = ["ExitCode", "cli", "main"]
@@ -51,6 +52,7 @@ cli.add_command(weights)
 cli.add_command(scoresheet)
 cli.add_command(moderate)
 cli.add_command(register)
+cli.add_command(webhook)
 
 
 def main() -> None:

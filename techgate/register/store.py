@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Select, insert, select
 
@@ -49,6 +49,9 @@ from techgate.register.tables import (
 )
 from techgate.vocabulary import LARGEST_ID
 
+if TYPE_CHECKING:
+    from techgate.register.webhooks import WebhookStore
+
 Clock = Callable[[], dt.datetime]
 MAX_NAME = 200
 MAX_REASON = 10_000
@@ -80,6 +83,13 @@ class Register:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    @property
+    def webhooks(self) -> WebhookStore:
+        """Subscriptions, the outbox and delivery tries (see techgate.register.webhooks)."""
+        from techgate.register.webhooks import WebhookStore
+
+        return WebhookStore(self._engine, self.url, self._clock)
 
     def __enter__(self) -> Register:
         return self
@@ -169,6 +179,7 @@ class Register:
                     "new_pack": new_pack,
                 },
             )
+            _notify(connection, "evaluation.created", at, created_message(evaluation_id, values))
             row = connection.execute(
                 select(EvaluationRow).where(EvaluationRow.id == evaluation_id)
             ).one()
@@ -213,6 +224,12 @@ class Register:
             ).scalar_one()
             self._append_event(
                 connection, "decision.recorded", at, decision_event(decision_id, values)
+            )
+            _notify(
+                connection,
+                "decision.recorded",
+                at,
+                {**decision_event(decision_id, values), "proposal_id": evaluation.proposal_id},
             )
             row = connection.execute(select(DecisionRow).where(DecisionRow.id == decision_id)).one()
             return _decision(row)
@@ -498,6 +515,25 @@ def evaluation_event(evaluation_id: int, values: dict[str, Any]) -> dict[str, An
         "submitted_by": values["submitted_by"],
         "submitted_at": values["submitted_at"],
     }
+
+
+def created_message(evaluation_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    """The data of an evaluation.created webhook: the submission's event and the headline."""
+    return {
+        **evaluation_event(evaluation_id, values),
+        "title": values["title"],
+        "category": values["category"],
+        "owner": values["owner"],
+        "score": values["score"],
+        "confidence": values["confidence"],
+    }
+
+
+def _notify(connection: Connection, event_type: str, at: str, data: dict[str, Any]) -> None:
+    # Imported here: the webhooks module builds on this one.
+    from techgate.register.webhooks import enqueue
+
+    enqueue(connection, event_type, data, at)
 
 
 def decision_event(decision_id: int, values: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ reported in the order found: the chain from its first event, then the rows.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -20,9 +21,13 @@ from techgate.register.tables import (
     AuditEventRow,
     DecisionRow,
     EvaluationRow,
+    OutboxRow,
     PackRow,
     ProposalRow,
+    SubscriptionChangeRow,
+    WebhookSubscriptionRow,
 )
+from techgate.register.webhooks import CHANGE_KINDS, SUBSCRIBED, change_event, subscription_event
 
 MAX_PROBLEMS = 100
 
@@ -37,6 +42,7 @@ def verify(connection: Connection) -> VerifyResult:
     previous = chain.GENESIS
     count = 0
     said: dict[tuple[str, int], dict[str, Any]] = {}
+    moments: set[str] = set()
     events = connection.execute(select(AuditEventRow).order_by(AuditEventRow.seq))
     for event in events:
         count += 1
@@ -50,6 +56,7 @@ def verify(connection: Connection) -> VerifyResult:
         if chain.event_hash(event.prev_hash, event.event_json) != event.hash:
             broken("audit_events", event.seq, f"{where}: its hash does not match its content")
         previous = event.hash
+        moments.add(event.at)
         body = _parsed(event.event_json)
         if body is None or (body.get("seq"), body.get("kind"), body.get("at")) != (
             event.seq,
@@ -64,6 +71,10 @@ def verify(connection: Connection) -> VerifyResult:
                 said[("evaluations", int(data.get("evaluation_id", 0)))] = data
             elif event.kind == "decision.recorded":
                 said[("decisions", int(data.get("decision_id", 0)))] = data
+            elif event.kind == SUBSCRIBED:
+                said[("webhook_subscriptions", int(data.get("subscription_id", 0)))] = data
+            elif event.kind in CHANGE_KINDS.values():
+                said[("subscription_changes", int(data.get("change_id", 0)))] = data
 
     for table, row_type in (("proposals", ProposalRow), ("packs", PackRow)):
         for content in connection.execute(select(row_type.sha256, row_type.canonical_json)):
@@ -105,12 +116,71 @@ def verify(connection: Connection) -> VerifyResult:
                 f"{where}: differs from its audit event ({', '.join(changed)})",
             )
 
+    _check_webhooks(connection, said, moments, broken)
+
     for table, key in sorted(said):
         broken(table, key, f"{table[:-1]} {key}: recorded in the audit chain but missing")
 
     return VerifyResult.trusted(
         intact=not problems, events=count, head=previous, problems=tuple(problems)
     )
+
+
+def _check_webhooks(
+    connection: Connection,
+    said: dict[tuple[str, int], dict[str, Any]],
+    moments: set[str],
+    broken: Callable[[str, object, str], None],
+) -> None:
+    """Subscriptions and their changes against their events; queued messages against theirs.
+
+    A queued message has no event of its own: it is written in the transaction of
+    the change it reports, at that change's time, so its time must be an audited
+    one, its body must say its type, and its subscriber must have asked for it.
+    Delivery tries are the outbox's log and are not audited.
+    """
+    subscribed: dict[int, list[str]] = {}
+    for table, row_type, event_of, label in (
+        ("webhook_subscriptions", WebhookSubscriptionRow, subscription_event, "subscription"),
+        ("subscription_changes", SubscriptionChangeRow, change_event, "subscription change"),
+    ):
+        for row in connection.execute(select(row_type).order_by(row_type.id)):
+            values = dict(row._mapping)
+            if table == "webhook_subscriptions":
+                subscribed[row.id] = _parsed_list(row.events)
+            where = f"{label} {row.id}"
+            expected = said.pop((table, row.id), None)
+            if expected is None:
+                broken(table, row.id, f"{where}: no audit event records it")
+                continue
+            try:
+                actual = event_of(row.id, values)
+            except ValueError:
+                broken(table, row.id, f"{where}: its columns cannot be read")
+                continue
+            if {k: expected.get(k) for k in actual} != actual:
+                changed = sorted(k for k in actual if expected.get(k) != actual[k])
+                broken(
+                    table, row.id, f"{where}: differs from its audit event ({', '.join(changed)})"
+                )
+
+    for message in connection.execute(select(OutboxRow).order_by(OutboxRow.id)):
+        where = f"outbox message {message.id}"
+        body = _parsed(message.payload_json)
+        if body is None or body.get("type") != message.event_type:
+            broken("outbox", message.id, f"{where}: its body does not say its event type")
+        elif message.event_type not in subscribed.get(message.subscription_id, []):
+            broken("outbox", message.id, f"{where}: its subscriber never asked for this event")
+        elif message.created_at not in moments or body.get("timestamp") != message.created_at:
+            broken("outbox", message.id, f"{where}: no audited change happened at its time")
+
+
+def _parsed_list(text: str) -> list[str]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return []
+    return [str(item) for item in value] if isinstance(value, list) else []
 
 
 def _parsed(text: str) -> dict[str, Any] | None:

@@ -91,7 +91,8 @@ def _checked(url: str, allow_private: bool) -> Target:
         raise _Refused("has a fragment (#...), which is never sent to a server")
     host = _host(parts)
     try:
-        port = parts.port or _SCHEMES[scheme]
+        given = parts.port  # 0 is a port given (and refused), not one left out
+        port = _SCHEMES[scheme] if given is None else given
     except ValueError:
         raise _Refused("has a port that is not a number from 1 to 65535") from None
     if not 1 <= port <= 65_535:

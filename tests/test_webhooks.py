@@ -770,3 +770,24 @@ def test_a_failing_pass_does_not_kill_the_deliverer(tmp_path: Any, clock: Clock)
 def test_settings_out_of_range_are_refused(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidInputError, match=message):
         DeliverySettings(**changes)
+
+
+def test_the_receiver_check_in_the_docs_verifies_the_vector(monkeypatch: Any) -> None:
+    """docs/webhooks.md's standard-library check, run as printed."""
+    import time
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "webhooks.md").read_text("utf-8")
+    code = re.search(r"```python\n(import base64.*?)```", text, re.S)
+    assert code is not None
+    namespace: dict[str, Any] = {}
+    exec(code.group(1), namespace)
+    monkeypatch.setattr(time, "time", lambda: float(VECTOR_TIMESTAMP))
+    headers = signing.sign(VECTOR_SECRET, VECTOR_ID, VECTOR_TIMESTAMP, VECTOR_BODY)
+    headers["webhook-signature"] = "v1,bm90IGl0 " + headers["webhook-signature"]
+    assert namespace["verify"](headers, VECTOR_BODY, VECTOR_SECRET) == VECTOR_ID
+    with pytest.raises(ValueError, match="no signature"):
+        namespace["verify"](headers, VECTOR_BODY + b" ", VECTOR_SECRET)
+    monkeypatch.setattr(time, "time", lambda: float(VECTOR_TIMESTAMP + 301))
+    with pytest.raises(ValueError, match="replay window"):
+        namespace["verify"](headers, VECTOR_BODY, VECTOR_SECRET)

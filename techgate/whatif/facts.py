@@ -3,7 +3,8 @@
 The path names fields of the proposal's model (checked against the model, so
 a path that cannot exist is refused even where the proposal states nothing),
 and items of a list by their position ('segments[0]', 'segments.0') or their
-name ('segments[Customers over 75]'); one past the last item adds an item.
+name ('segments[Customers over 75]'); one past the last item, or '[+]', adds an
+item.
 The value is YAML, read with every limit a file has; 'null' removes the fact,
 or the item. The changed proposal is a validated model_copy: a value of the
 wrong type is a problem naming the option.
@@ -15,6 +16,7 @@ import datetime as dt
 import json
 import re
 import types
+from enum import StrEnum
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -111,7 +113,11 @@ def _value(request: ChangeRequest, text: str) -> Any:
         return parse_yaml_text(text, "<value>").data
     except InvalidInputError as error:
         raise InvalidInputError(
-            problem(request, f"the value is not YAML: {p.message}", "quote text that holds ': '")
+            problem(
+                request,
+                f"the value is not YAML: {p.message}",
+                "quote text that holds ': ' or starts with [ { & * ! | > ' or \"",
+            )
             for p in error.problems
         ) from None
 
@@ -141,6 +147,8 @@ def _at(node: Any, steps: list[Step]) -> Any:
 def _index_of(items: list[Any] | tuple[Any, ...], step: Step) -> int | None:
     if isinstance(step, int):
         return step
+    if step == "+":
+        return len(items)
     for key in _ITEM_NAMES:
         for index, item in enumerate(items):
             if isinstance(item, dict) and item.get(key) == step:
@@ -232,7 +240,7 @@ class _Editor:
                 self.request,
                 f"{here} does not exist: {_path_words(walked)} has {len(items)} item"
                 f"{'s' if len(items) != 1 else ''}",
-                f"positions run from 0; [{len(items)}] adds an item",
+                f"positions run from 0; [{len(items)}] or [+] adds an item",
             )
         new = self.edit(None if adding else items[index], annotation, steps[1:], [*walked, step])
         if new is REMOVE:
@@ -278,6 +286,19 @@ def _path_words(steps: list[Step]) -> str:
     return text
 
 
+def _plain(value: Any) -> Any:
+    """Whole numbers shown whole (8, not 8.0), enums by their value, in nested data too."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
 def _words(value: Any) -> str:
     """A value as a committee reads it, on one line."""
     if value is None or value is REMOVE:
@@ -291,5 +312,5 @@ def _words(value: Any) -> str:
     if isinstance(value, str):
         text = value
     else:
-        text = json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
+        text = json.dumps(_plain(value), ensure_ascii=False, default=str, separators=(", ", ": "))
     return text if len(text) <= _WORDS_CHARS else text[: _WORDS_CHARS - 1] + "…"

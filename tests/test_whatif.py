@@ -425,6 +425,21 @@ def test_hostile_values_are_refused_or_shown_never_obeyed(
         assert json.loads(out)["changes"][0]["given"] == value
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--fact", "summary=\udcff"),
+        ("--answer", "Pri\udcffya:accuracy=2"),
+        ("--weight", "s\udcff=2"),
+    ],
+)
+def test_a_value_that_is_not_utf8_is_refused_in_one_line(option: str, value: str) -> None:
+    code, _, err = run("whatif", str(GROUNDED), option, value)
+    assert code == ExitCode.INVALID
+    assert err.splitlines()[0].endswith(": holds a byte that is not UTF-8")
+    assert "\\udcff" in err and "Traceback" not in err
+
+
 def test_an_alias_bomb_in_a_fact_stops_at_the_limit() -> None:
     hundred = ", ".join(["x"] * 100)
     aliases = ", ".join(["*a"] * 100)

@@ -25,6 +25,7 @@ _DIGITS = re.compile(r"[0-9]{1,3}")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]{1,12}(?:\.[0-9]{0,12})?|\.[0-9]{1,12})")
 MAX_WEIGHT = 1000.0
 _SHOWN_CHARS = 120
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _KINDS = frozenset(kind.value for kind in ChangeKind)
 _KIND_HINT = f"kinds: {', '.join(kind.value for kind in ChangeKind)}"
 
@@ -165,6 +166,13 @@ def requests_of(
                 InputProblem(
                     ORIGIN, None, None, where, f"no kind of change {str(kind)!r}", _KIND_HINT
                 )
+            )
+            continue
+        if _SURROGATE.search(text):
+            # What the shell passed held bytes that are not UTF-8 (Python keeps them as
+            # lone surrogates); no id, name or fact can hold one.
+            problems.append(
+                InputProblem(ORIGIN, None, None, where, "holds a byte that is not UTF-8")
             )
             continue
         try:

@@ -349,7 +349,15 @@ BAD_OPTIONS = [
     ("--answer", ":accuracy=2", "expected NAME:INDICATOR=VALUE", ""),
     ("--answer", "Priya:accurcy=2", "has no indicator 'accurcy'", ""),
     ("--fact", "human_escalation.minutes=3", "has no fact 'minutes'", "'minutes_to_person'"),
-    ("--fact", "human_escalation.minutes_to_person=soon", "Input should be a valid number", ""),
+    ("--fact", "human_escalation.minutes_to_person=soon", "should be a valid number", "got 'soon'"),
+    (
+        "--fact",
+        "stakeholder_input[0].participants=many",
+        "participants: input should be a valid integer, unable to parse string as an integer "
+        "or input should be a valid dictionary or instance of AtLeast; got 'many'",
+        "",
+    ),
+    ("--fact", "date=yesterday", "date: input should be a valid date", "YYYY-MM-DD"),
     ("--fact", "human_escalation.minutes_to_person=-4", "greater than or equal to 0", ""),
     ("--fact", "segments[7].ability=full", "segments[7] does not exist", "[3] or [+]"),
     ("--fact", "segments[0].ability=maybe", "'full', 'partial' or 'none'", ""),
@@ -362,7 +370,7 @@ BAD_OPTIONS = [
     ("--fact", "bad..path=1", "is not a path", ""),
     ("--fact", "human_escalation.available=", "gives no value after '='", "null"),
     ("--fact", "summary=[unclosed", "the value is not YAML", ""),
-    ("--fact", "human_escalation.available=null", "Field required", ""),
+    ("--fact", "human_escalation.available=null", "missing required field 'available'", ""),
     ("--fact", "motive.objectives[0].evidence=[nothere]", "cites evidence 'nothere'", ""),
     ("--fact", "automation.generates_answers=false", "composes its own answers by definition", ""),
 ]

@@ -22,13 +22,13 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from techgate.errors import InvalidInputError
-from techgate.loading import parse_yaml_text
+from techgate.loading import Document, parse_yaml_text
+from techgate.loading.validation import validate_document
 from techgate.model.criteria import CriteriaPack
-from techgate.model.problems import dotted
 from techgate.model.proposal import Proposal
 from techgate.model.whatif import ChangeRequest
 from techgate.whatif.changes import Applied, changed
-from techgate.whatif.requests import close_to, problem, refused, split
+from techgate.whatif.requests import ORIGIN, close_to, problem, refused, split
 
 # Parts of a proposal that are not facts: each has its own way of changing.
 NOT_FACTS = {
@@ -80,10 +80,11 @@ def apply_fact(request: ChangeRequest, proposal: Proposal, pack: CriteriaPack) -
     edited = _Editor(request, value).edit(
         current, Proposal.model_fields[top].annotation, steps[1:], [top]
     )
+    new_value = None if edited is REMOVE else edited
     try:
-        result = proposal.model_copy(update={top: None if edited is REMOVE else edited})
-    except ValidationError as error:
-        raise _invalid(request, error) from None
+        result = proposal.model_copy(update={top: new_value})
+    except ValidationError:
+        raise _invalid(request, proposal, top, new_value) from None
     path = _path_words(steps)
     after = "none" if value is REMOVE else _words(value)
     words = f"{path} {_words(before)} → {after}"
@@ -252,27 +253,20 @@ class _Editor:
         return items
 
 
-def _invalid(request: ChangeRequest, error: ValidationError) -> InvalidInputError:
-    # A union's members each say why the value is not theirs; the first says it best.
-    seen: dict[tuple[Any, ...], str] = {}
-    for detail in error.errors(include_url=False):
-        location = tuple(part for part in detail["loc"] if not _is_union_branch(part))
-        seen.setdefault(location, detail["msg"].removeprefix("Value error, "))
-    return InvalidInputError(
-        problem(
-            request,
-            f"{dotted(location) or 'the proposal'}: {message}",
-            "a fact's value is YAML: a number, true or false, text, [a list] or {a: mapping}",
+def _invalid(request: ChangeRequest, proposal: Proposal, top: str, value: Any) -> InvalidInputError:
+    """The problems of the changed proposal, worded as a file's would be, naming the option."""
+    # The loader's wording (union members merged, 'missing required field',
+    # hints for ranges, dates and enums), from the proposal as plain data.
+    data = {name: _dumped(getattr(proposal, name)) for name in Proposal.model_fields}
+    data[top] = value
+    try:
+        validate_document(Proposal, Document(ORIGIN, data))
+    except InvalidInputError as error:
+        return InvalidInputError(
+            problem(request, f"{p.field}: {p.message}" if p.field else p.message, p.hint)
+            for p in error.problems
         )
-        for location, message in seen.items()
-    )
-
-
-def _is_union_branch(part: Any) -> bool:
-    # pydantic names the member of a union it tried ('int', 'AtLeast', 'function-after[...]').
-    return isinstance(part, str) and (
-        part[:1].isupper() or "[" in part or part in ("int", "float", "str", "bool")
-    )
+    return refused(request, "the changed proposal is not valid")  # pragma: no cover
 
 
 def _path_words(steps: list[Step]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,12 @@ PANEL = EXAMPLES / "self-service-portal-panel.yaml"
 AGENT_ASSIST = EXAMPLES / "agent-assist-drafts.yaml"
 CALLBACK = EXAMPLES / "callback-queue.yaml"
 SPEECH = EXAMPLES / "speech-analytics-savings.yaml"
+VENDOR_B = EXAMPLES / "procurement" / "vendor-b.yaml"
+VENDOR_C = EXAMPLES / "procurement" / "vendor-c.yaml"
+CUSTOMER_PANEL = (
+    "stakeholder_input[+]={group: customers, method: focus-group, participants: 8, "
+    "favourable_share: 0.75, date: 2026-10-20}"
+)
 ALL_EXAMPLES = sorted(EXAMPLES.glob("*.yaml"))
 RANK = {"go": 0, "conditional": 1, "no-go": 2}
 PILOT = "evidence[+]={id: claims-pilot, kind: pilot, title: Eight-week pilot on a tenth of calls}"
@@ -188,6 +195,34 @@ SCENARIOS = [
         ("service-led", "score"),
         passed_after=frozenset({"customer-measured"}),
     ),
+    Scenario(
+        "tender, bid B: one assessor marks abuse resistance down, as the margin warned",
+        VENDOR_B,
+        (("answer", "Dana:abuse-resistance=1"),),
+        "conditional",
+        "no-go",
+        ("abuse-resisted",),
+        failed_after=frozenset({"abuse-resisted"}),
+    ),
+    Scenario(
+        "tender, bid B: the customer panel meets and is in favour; confidence still holds it",
+        VENDOR_B,
+        (("fact", CUSTOMER_PANEL),),
+        "conditional",
+        "conditional",
+        ("score", "min_confidence"),
+        passed_after=frozenset({"stakeholders-consulted"}),
+    ),
+    Scenario(
+        "tender, bid C: answers grounded and owned; the payment-difficulty rule still holds it",
+        VENDOR_C,
+        (("score", "grounded-answers=3"), ("score", "answer-accountability=3")),
+        "no-go",
+        "conditional",
+        ("payment-difficulty-routed", "score", "min_confidence"),
+        failed_after=frozenset({"payment-difficulty-routed"}),
+        passed_after=frozenset({"generated-answers-grounded", "answers-owned"}),
+    ),
 ]
 
 
@@ -205,13 +240,50 @@ def test_the_committee_question_moves_the_decision_for_the_right_reason(
     for gate in scenario.passed_after:
         assert after_gates.get(gate) == "passed", f"{gate} did not change to passed"
     assert [c.given for c in result.changes] == [text for _, text in scenario.changes]
-    expected = {"go": "better", "no-go": "worse", "conditional": "same"}
     if scenario.before == scenario.after:
         assert result.direction == "same"
     else:
         better = RANK[scenario.after] < RANK[scenario.before]
         assert result.direction == ("better" if better else "worse")
-    assert expected  # the table above documents the direction words
+
+
+PANELS = [
+    path
+    for path in [*ALL_EXAMPLES, *sorted((EXAMPLES / "procurement").glob("vendor-*.yaml"))]
+    if len(api.load(path).proposal.assessments) > 1
+]
+FLIP_WORDS = re.compile(r"^(?P<who>.+)'s answer on (?P<title>.+) from (?P<was>\S+) to (?P<to>\S+)$")
+
+
+@pytest.mark.parametrize("path", PANELS, ids=lambda p: p.stem)
+def test_one_answer_what_ifs_flip_exactly_where_the_margin_says(path: Path) -> None:
+    # The margin works out arithmetically which single answer, one level either way,
+    # would flip the decision; what-if runs the engine on each. They must agree.
+    loaded = api.load(path)
+    session = api.whatif_session(loaded)
+    record, top = session.record, session.record.pack.scale_max
+    titles = {i.id: i.title for c in record.criteria for i in c.indicators}
+    promised = set()
+    for flip in record.margin.flips:
+        if flip.kind == "assessor":
+            words = FLIP_WORDS.match(flip.change)
+            assert words is not None, flip.change
+            promised.add((words["who"], words["title"], words["to"], flip.to.value))
+    happened = set()
+    for indicator in (i for c in record.criteria for i in c.indicators):
+        levels = [a for a in indicator.assessors if a.answer == "level"]
+        if len(levels) < 2 or indicator.moderation is not None:
+            continue
+        for answer in levels:
+            assert answer.score is not None
+            for level in (answer.score - 1, answer.score + 1):
+                if not 0 <= level <= top:
+                    continue
+                text = f"{answer.assessor}:{indicator.id}={level}"
+                after = session.apply(_request("answer", text)).current_record.decision
+                if after is not record.decision:
+                    happened.add((answer.assessor, titles[indicator.id], str(level), after.value))
+    assert happened == promised
 
 
 def test_a_criterion_weight_is_the_pack_weight_in_the_record() -> None:

@@ -56,7 +56,7 @@ def apply_weight(request: ChangeRequest, proposal: Proposal, pack: CriteriaPack)
     criteria = {c.id: c for c in pack.criteria}
     if target in criteria:
         before = criteria[target].weight
-        changed_pack = api.pack_with(pack, criterion_weights={target: value})
+        changed_pack = _pack_with(request, pack, criterion_weights={target: value})
         words = f"{target} weight {before:g} → {value:g}"
         change = changed(request, target, f"{before:g}", f"{value:g}", words)
         return Applied(change, proposal, changed_pack)
@@ -74,11 +74,20 @@ def apply_weight(request: ChangeRequest, proposal: Proposal, pack: CriteriaPack)
             f"(its weight for {', '.join(t.value for t in applying)} proposals)"
         )
     else:
-        changed_pack = api.pack_with(pack, indicator_weights={indicator.id: value})
+        changed_pack = _pack_with(request, pack, indicator_weights={indicator.id: value})
         words = f"{name} weight {before:g} → {value:g}"
     return Applied(
         changed(request, name, f"{before:g}", f"{value:g}", words), proposal, changed_pack
     )
+
+
+def _pack_with(
+    request: ChangeRequest, pack: CriteriaPack, **weights: dict[str, float]
+) -> CriteriaPack:
+    try:
+        return api.pack_with(pack, **weights)
+    except InvalidInputError as error:
+        raise renamed(request, error) from None
 
 
 def _criterion_indicator(

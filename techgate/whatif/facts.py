@@ -80,7 +80,7 @@ def apply_fact(request: ChangeRequest, proposal: Proposal, pack: CriteriaPack) -
     edited = _Editor(request, value).edit(
         current, Proposal.model_fields[top].annotation, steps[1:], [top]
     )
-    new_value = None if edited is REMOVE else edited
+    new_value = _default(request, top) if edited is REMOVE else edited
     try:
         result = proposal.model_copy(update={top: new_value})
     except ValidationError:
@@ -89,6 +89,18 @@ def apply_fact(request: ChangeRequest, proposal: Proposal, pack: CriteriaPack) -
     after = "none" if value is REMOVE else _words(value)
     words = f"{path} {_words(before)} → {after}"
     return Applied(changed(request, path, _words(before), after, words), result, pack)
+
+
+def _default(request: ChangeRequest, top: str) -> Any:
+    """What a proposal that leaves the fact out has: its default (none, or an empty list)."""
+    field = Proposal.model_fields[top]
+    if field.is_required():
+        raise refused(
+            request,
+            f"{top!r} is required: every proposal states it",
+            "change it to another value instead",
+        )
+    return field.get_default(call_default_factory=True)
 
 
 def _steps(request: ChangeRequest, target: str) -> list[Step]:

@@ -14,6 +14,8 @@ same way whoever asks:
 - pack_with() / proposal_with_answer(): validated copies of a pack with
   other weights or policy, or of a proposal with one answer changed; their
   hashes are their own, never the original's;
+- whatif() / whatif_session() / render_whatif(): a proposal judged again with weights,
+  scores, answers or facts changed, before and after; a session to undo and redo;
 - open_register() / submit(): the register of decisions (SQLite or
   PostgreSQL): evaluations stored with their proposal and pack, human
   decisions, the audit chain; the Register it returns lists, shows, decides
@@ -51,6 +53,7 @@ from techgate.model.diff import RecordDiff
 from techgate.model.evaluation import Evaluation, SensitivityRequest
 from techgate.model.proposal import Proposal
 from techgate.model.register import Filters, Outcome, Page
+from techgate.model.whatif import ChangeKind, ChangeRequest, WhatIf
 from techgate.vocabulary import DocumentFormat, OutputFormat, Paper, WebhookEvent
 from techgate.webhooks.settings import DeliverySettings
 
@@ -63,8 +66,11 @@ if TYPE_CHECKING:
     from techgate.register import Clock, Register
     from techgate.render.weights import ConsistencyWarning
     from techgate.webhooks.delivery import Deliverer
+    from techgate.whatif import WhatIfSession
 
 __all__ = [
+    "ChangeKind",
+    "ChangeRequest",
     "Compared",
     "DeliverySettings",
     "DocumentFormat",
@@ -95,11 +101,14 @@ __all__ = [
     "render",
     "render_comparison",
     "render_diff",
+    "render_whatif",
     "start_moderation",
     "submit",
     "subscribe",
     "verify_webhook",
     "weigh_pairwise",
+    "whatif",
+    "whatif_session",
 ]
 
 
@@ -666,3 +675,61 @@ def verify_webhook(
     from techgate.webhooks.signing import verify
 
     return verify(headers, body, secret, tolerance=tolerance)
+
+
+# What-if (techgate whatif, and the meeting's what-if panel) ---------------------------------
+
+
+def whatif_session(
+    source: Source | Loaded,
+    *,
+    pack: PackChoice = None,
+    packs: PackSource | None = None,
+    pack_dirs: Sequence[Path] = (),
+) -> WhatIfSession:
+    """A what-if session over a proposal: apply, undo and redo changes, each step a new
+    frozen value; see docs/whatif.md."""
+    from techgate.whatif import WhatIfSession
+
+    loaded = (
+        source
+        if isinstance(source, Loaded)
+        else load(source, pack=pack, packs=packs, pack_dirs=pack_dirs)
+    )
+    return WhatIfSession.start(loaded.proposal, loaded.pack)
+
+
+def whatif(
+    source: Source | Loaded,
+    changes: Iterable[ChangeRequest | tuple[ChangeKind | str, str]],
+    *,
+    pack: PackChoice = None,
+    packs: PackSource | None = None,
+    pack_dirs: Sequence[Path] = (),
+) -> WhatIf:
+    """The decision before and after the changes, applied in the order given.
+
+    Each change is (kind, 'TARGET=VALUE') or a ChangeRequest: a weight
+    ('safety=30', 'safety.privacy=3'), a score ('privacy=3'), an answer
+    ('Amira Haddad:accuracy=2') or a fact ('human_escalation.minutes_to_person=3').
+    Every change that cannot be made is reported at once (InvalidInputError,
+    naming the change as typed); the changed inputs pass every check a file does.
+    """
+    from techgate.whatif.requests import requests_of
+
+    requests = requests_of(changes)
+    session = whatif_session(source, pack=pack, packs=packs, pack_dirs=pack_dirs)
+    return session.apply_all(requests).result()
+
+
+def render_whatif(
+    result: WhatIf,
+    output_format: OutputFormat | str,
+    *,
+    width: int = 100,
+    templates: Path | None = None,
+) -> str:
+    """A what-if as text (laid out at 'width' columns), JSON or Markdown."""
+    from techgate.render.whatif import render_whatif as rendered
+
+    return rendered(result, OutputFormat(output_format), width=width, user_templates=templates)

@@ -24,6 +24,7 @@ from techgate.cli.scoresheet import scoresheet
 from techgate.cli.validate import validate
 from techgate.cli.webhook import webhook
 from techgate.cli.weights import weights
+from techgate.cli.whatif import whatif
 
 __all__ = ["ExitCode", "cli", "main"]
 
@@ -48,6 +49,7 @@ cli.add_command(criteria)
 cli.add_command(init)
 cli.add_command(schema)
 cli.add_command(weights)
+cli.add_command(whatif)
 
 cli.add_command(scoresheet)
 cli.add_command(moderate)

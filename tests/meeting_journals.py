@@ -51,7 +51,7 @@ class Builder:
         seq = len(self.lines) + 1
         prev = line_hash(self.lines[-1]) if self.lines else ZERO_HASH
         value = {
-            "at": f"2026-03-04T10:{seq // 60:02d}:{seq % 60:02d}.000000Z",
+            "at": f"2026-03-04T{seq // 3600:02d}:{seq // 60 % 60:02d}:{seq % 60:02d}.000000Z",
             "by": by,
             "data": data,
             "kind": kind,

@@ -733,3 +733,138 @@ def render_whatif(
     from techgate.render.whatif import render_whatif as rendered
 
     return rendered(result, OutputFormat(output_format), width=width, user_templates=templates)
+
+
+# -- the steering meeting (techgate.meeting; docs/meeting.md) ------------------------------
+
+if TYPE_CHECKING:
+    from techgate.meeting.events import MeetingOutcome
+    from techgate.meeting.journal import Clock as MeetingClock
+    from techgate.meeting.journal import Replayed
+    from techgate.meeting.session import MeetingSession
+    from techgate.meeting.state import MeetingState
+    from techgate.model.register import HumanDecision
+
+
+def open_meeting(
+    proposal_path: Path | str,
+    journal: Path | str | None = None,
+    *,
+    chair: str | None = None,
+    names: str = "shown",
+    date: dt.date | None = None,
+    clock: MeetingClock | None = None,
+    pack: PackChoice = None,
+    pack_dirs: Sequence[Path] = (),
+) -> MeetingSession:
+    """A steering meeting on a proposal: a new one, or the one its journal holds, resumed.
+
+    The journal defaults to PROPOSAL.meeting.jsonl beside the proposal. A new
+    meeting needs its chair; resuming checks the journal was kept on this
+    proposal (as opened or last saved) and pack. Each of the session's actions
+    appends one event and returns the new state; minutes(format) and save()
+    give bytes, never write.
+    """
+    from techgate.meeting.events import NameMode
+    from techgate.meeting.journal import Journal, utc_now
+    from techgate.meeting.session import MeetingSession, journal_beside
+
+    path = Path(proposal_path)
+    loaded = load(path, pack=pack, pack_dirs=pack_dirs)
+    try:
+        mode = NameMode(names)
+    except ValueError:
+        raise single_problem(
+            "<meeting>", f"names are 'shown' or 'hidden', not {names!r}", field="names"
+        ) from None
+    chosen = loaded.pack
+
+    def judged(proposal: Proposal) -> Evaluation:
+        return evaluate(proposal, pack=chosen)
+
+    def checked(text: str) -> Proposal:
+        return load(ProposalText(text, str(path)), pack=chosen).proposal
+
+    opened = Journal.open(Path(journal) if journal else journal_beside(path), create=True)
+    try:
+        return MeetingSession.start(
+            opened,
+            path=path,
+            proposal=loaded.proposal,
+            pack=chosen,
+            text=loaded.document.text,
+            chair=chair,
+            names=mode,
+            date=date,
+            evaluate=judged,
+            check_text=checked,
+            clock=clock or utc_now,
+        )
+    except BaseException:
+        opened.close()
+        raise
+
+
+def read_meeting_journal(path: Path | str) -> Replayed:
+    """A meeting journal read, its chain checked and its events replayed (no proposal needed)."""
+    from techgate.meeting.journal import read_journal
+
+    return read_journal(Path(path))
+
+
+def meeting_outcome_for_register(outcome: MeetingOutcome) -> Outcome | None:
+    """The register's outcome for a meeting's decision; None for defer, which records nothing."""
+    from techgate.meeting.events import MeetingOutcome
+
+    return {
+        MeetingOutcome.APPROVE: Outcome.APPROVED,
+        MeetingOutcome.REJECT: Outcome.REJECTED,
+        MeetingOutcome.APPROVE_WITH_CONDITIONS: Outcome.APPROVED_WITH_CONDITIONS,
+        MeetingOutcome.DEFER: None,
+    }[outcome]
+
+
+def record_meeting_decision(register: Register, meeting: MeetingSession) -> HumanDecision | None:
+    """The meeting's recorded outcome entered in the register: the proposal with the meeting's
+    answers submitted, then decided by the chair (conditions in the reason). None for defer."""
+    from techgate.render.json import render_json
+
+    outcome = meeting.journal.state.outcome
+    if outcome is None:
+        raise single_problem(
+            meeting.journal.name, "the committee has recorded no decision", field="outcome"
+        )
+    chosen = meeting_outcome_for_register(outcome.outcome)
+    if chosen is None:
+        return None
+    proposal, record = meeting.proposal(), meeting.record()
+    submitted = register.submit(
+        proposal, meeting.pack, record, render_json(record), by=meeting.chair
+    )
+    parts = [outcome.reason] if outcome.reason else []
+    parts += [
+        f"Condition {number}: {c.text} (owner {c.owner}, due {c.due.isoformat()})"
+        for number, c in enumerate(outcome.conditions, start=1)
+    ]
+    return register.decide(submitted.evaluation.id, chosen, meeting.chair, "\n".join(parts) or None)
+
+
+def meeting_view(state: MeetingState) -> MeetingState:
+    """A meeting's state as screens and minutes may show it (names hidden when so chosen)."""
+    from techgate.meeting.state import view
+
+    return view(state)
+
+
+def meeting_text(shown: MeetingState) -> str:
+    """A meeting's state in plain lines."""
+    from techgate.meeting.text import state_text
+
+    return state_text(shown)
+
+
+def meeting_json(shown: MeetingState, torn_line: int | None = None) -> str:
+    """A meeting's state (and any torn last line) as JSON."""
+    from techgate.meeting.text import state_json
+
+    return state_json(shown, torn_line)

@@ -10,6 +10,7 @@ expiry check, applies(), decides everywhere (the register, evaluate
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
@@ -118,6 +119,17 @@ def applies(waiver: Waiver, at: dt.datetime) -> bool:
     if revocation is not None and moment >= utc(revocation.at):
         return False
     return moment.date() <= waiver.expires
+
+
+def in_force(
+    waivers: Iterable[Waiver], at: dt.datetime, proposal_id: str | None = None
+) -> tuple[Waiver, ...]:
+    """The waivers that apply at this moment (of one proposal id, when given)."""
+    return tuple(
+        w
+        for w in waivers
+        if (proposal_id is None or w.proposal_id == proposal_id) and applies(w, at)
+    )
 
 
 def latest_expiry(granted: dt.date, max_days: int) -> dt.date:

@@ -34,6 +34,7 @@ from techgate.model.register import (
     Submitted,
     VerifyResult,
 )
+from techgate.model.waiver import Waiver, WaiverList, WaiverRequest
 from techgate.register import chain
 from techgate.register.database import translated, writing
 from techgate.register.tables import (
@@ -46,6 +47,8 @@ from techgate.register.tables import (
 from techgate.vocabulary import LARGEST_ID
 
 Clock = Callable[[], dt.datetime]
+AppendEvent = Callable[[Connection, str, str, dict[str, Any]], None]
+"""Register._append_event: one audit event, in the caller's write transaction."""
 MAX_NAME = 200
 MAX_REASON = 10_000
 
@@ -68,11 +71,29 @@ def parse_stamp(text: str) -> dt.datetime:
 class Register:
     """One register database. Open it with techgate.api.open_register."""
 
-    def __init__(self, engine: Engine, url: str, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        url: str,
+        clock: Clock = utc_now,
+        *,
+        max_waiver_days: int | None = None,
+    ) -> None:
         self._engine = engine
         self.url = url
         """The database, as it may be printed (any password masked)."""
         self._clock = clock
+        if max_waiver_days is not None and max_waiver_days < 1:
+            raise single_problem(
+                "<register>", "must allow at least one day", field="max_waiver_days"
+            )
+        self.max_waiver_days = max_waiver_days
+        """This register's own limit on how long a waiver may run (days), tighter than a
+        pack's max_waiver_days when set; None leaves it to the pack."""
+
+    def now(self) -> dt.datetime:
+        """The register's clock (UTC): what it stamps rows with and judges waivers at."""
+        return self._clock()
 
     def close(self) -> None:
         self._engine.dispose()
@@ -212,6 +233,60 @@ class Register:
             )
             row = connection.execute(select(DecisionRow).where(DecisionRow.id == decision_id)).one()
             return _decision(row)
+
+    def waive(
+        self, request: WaiverRequest, *, by: str, max_waiver_days: int | None = None
+    ) -> Waiver:
+        """Grant a waiver of one gate for one proposal id, by an approver.
+
+        Refused (InvalidInputError naming the field): an approver who asked for
+        it or submitted the proposal's latest evaluation; a proposal id never
+        evaluated; a gate not in the pack of its latest evaluation; an expiry
+        in the past or beyond the tightest of the pack's max_waiver_days, this
+        register's and max_waiver_days here; owner, reason or ticket that say
+        nothing visible or hold control characters.
+        """
+        from techgate.register import waivers
+
+        limits = [d for d in (self.max_waiver_days, max_waiver_days) if d is not None]
+        return waivers.grant(
+            self._engine,
+            self.url,
+            self._clock(),
+            self._append_event,
+            request,
+            by,
+            min(limits) if limits else None,
+        )
+
+    def revoke_waiver(self, waiver_id: int, by: str, reason: str | None = None) -> Waiver:
+        """Withdraw a waiver before it expires: it no longer applies from now on."""
+        from techgate.register import waivers
+
+        return waivers.revoke(
+            self._engine, self.url, self._clock(), self._append_event, waiver_id, by, reason
+        )
+
+    def waivers(
+        self,
+        proposal_id: str | None = None,
+        include_inactive: bool = False,
+        at: dt.datetime | None = None,
+    ) -> WaiverList:
+        """Waivers in force at 'at' (default: now), oldest first; with include_inactive, every
+        one, expired and revoked included."""
+        from techgate.register import waivers
+
+        return waivers.listed(
+            self._engine, self.url, at or self._clock(), proposal_id, include_inactive
+        )
+
+    def waivers_expired_between(self, start: dt.datetime, end: dt.datetime) -> WaiverList:
+        """Waivers whose expiry fell in (start, end], not revoked before it: for a sweep that
+        announces 'waiver.expired' (consecutive spans name each waiver once)."""
+        from techgate.register import waivers
+
+        return waivers.expired_between(self._engine, self.url, start, end)
 
     @staticmethod
     def _add_once(connection: Connection, table: Any, key: str, values: dict[str, Any]) -> bool:

@@ -9,6 +9,7 @@ reported in the order found: the chain from its first event, then the rows.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -22,7 +23,10 @@ from techgate.register.tables import (
     EvaluationRow,
     PackRow,
     ProposalRow,
+    WaiverRevocationRow,
+    WaiverRow,
 )
+from techgate.register.waivers import revocation_event, waiver_event
 
 MAX_PROBLEMS = 100
 
@@ -64,6 +68,10 @@ def verify(connection: Connection) -> VerifyResult:
                 said[("evaluations", int(data.get("evaluation_id", 0)))] = data
             elif event.kind == "decision.recorded":
                 said[("decisions", int(data.get("decision_id", 0)))] = data
+            elif event.kind == "waiver.created":
+                said[("waivers", int(data.get("waiver_id", 0)))] = data
+            elif event.kind == "waiver.revoked":
+                said[("waiver_revocations", int(data.get("revocation_id", 0)))] = data
 
     for table, row_type in (("proposals", ProposalRow), ("packs", PackRow)):
         for content in connection.execute(select(row_type.sha256, row_type.canonical_json)):
@@ -105,12 +113,34 @@ def verify(connection: Connection) -> VerifyResult:
                 f"{where}: differs from its audit event ({', '.join(changed)})",
             )
 
+    appended: tuple[tuple[str, Any, Callable[[int, dict[str, Any]], dict[str, Any]], str], ...] = (
+        ("waivers", WaiverRow, waiver_event, "waiver"),
+        ("waiver_revocations", WaiverRevocationRow, revocation_event, "waiver revocation"),
+    )
+    for table, model, event_of, label in appended:
+        for entry in connection.execute(select(model).order_by(model.id)):
+            where = f"{label} {entry.id}"
+            expected = said.pop((table, entry.id), None)
+            if expected is None:
+                broken(table, entry.id, f"{where}: no audit event records it")
+                continue
+            actual = event_of(entry.id, dict(entry._mapping))
+            if {k: expected.get(k) for k in actual} != actual:
+                changed = sorted(k for k in actual if expected.get(k) != actual[k])
+                broken(
+                    table, entry.id, f"{where}: differs from its audit event ({', '.join(changed)})"
+                )
+
     for table, key in sorted(said):
-        broken(table, key, f"{table[:-1]} {key}: recorded in the audit chain but missing")
+        label = _SINGULAR.get(table, table[:-1])
+        broken(table, key, f"{label} {key}: recorded in the audit chain but missing")
 
     return VerifyResult.trusted(
         intact=not problems, events=count, head=previous, problems=tuple(problems)
     )
+
+
+_SINGULAR = {"waiver_revocations": "waiver revocation"}
 
 
 def _parsed(text: str) -> dict[str, Any] | None:

@@ -92,6 +92,7 @@ __all__ = [
     "render_diff",
     "start_moderation",
     "submit",
+    "waiver_request",
     "weigh_pairwise",
 ]
 
@@ -193,6 +194,14 @@ def _in_force(
     if not chosen:
         return ()
     return in_force(chosen, at or dt.datetime.now(dt.UTC), proposal_id)
+
+
+def waiver_request(values: Mapping[str, Any], name: str = "<waiver>") -> WaiverRequest:
+    """A waiver request from plain values (command-line options, an HTTP body), every field
+    checked; problems name the field. The register checks the rest when it grants it."""
+    from techgate.loading.validation import validate_document
+
+    return validate_document(WaiverRequest, Document(name, dict(values)))
 
 
 def read_waivers(path: Path) -> tuple[Waiver, ...]:

@@ -201,6 +201,20 @@ def waiver_request(values: Mapping[str, Any], name: str = "<waiver>") -> WaiverR
     checked; problems name the field. The register checks the rest when it grants it."""
     from techgate.loading.validation import validate_document
 
+    # A byte that was not UTF-8 (a shell argument) reaches here as a lone surrogate.
+    broken = [
+        InputProblem(
+            name,
+            None,
+            None,
+            key,
+            "is not UTF-8 text (a lone surrogate, or a byte the terminal did not encode)",
+        )
+        for key, value in values.items()
+        if isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value)
+    ]
+    if broken:
+        raise InvalidInputError(broken)
     return validate_document(WaiverRequest, Document(name, dict(values)))
 
 

@@ -659,7 +659,8 @@ def submit(register: Register, source: Source | Loaded, *, by: str | None = None
     from techgate.render.json import render_json
 
     loaded = source if isinstance(source, Loaded) else load(source)
+    # One reading of the clock: the moment the waivers are judged at is the one stored.
     at = register.now()
     waivers = register.waivers(loaded.proposal.id, at=at).waivers
     record = evaluate(loaded, waivers=waivers, at=at)
-    return register.submit(loaded.proposal, loaded.pack, record, render_json(record), by=by)
+    return register.submit(loaded.proposal, loaded.pack, record, render_json(record), by=by, at=at)

@@ -114,11 +114,13 @@ class Register:
         record_json: str,
         *,
         by: str | None = None,
+        at: dt.datetime | None = None,
     ) -> Submitted:
         """Store an evaluation (and its proposal and pack when new); identical inputs store nothing.
 
         record_json is the record exactly as 'evaluate --json' writes it; its
-        sha256 is the evaluation's identity.
+        sha256 is the evaluation's identity. at is when it was judged (the
+        moment its waivers were chosen at; default: the register's clock now).
         """
         if by is not None:
             by = _name(by, "by")
@@ -131,7 +133,7 @@ class Register:
                 return Submitted.trusted(
                     evaluation=self._stored(connection, existing), created=False
                 )
-            at = stamp(self._clock())
+            stamped = stamp(self._clock() if at is None else at)
             new_proposal = self._add_once(
                 connection,
                 ProposalRow,
@@ -140,7 +142,7 @@ class Register:
                     "sha256": proposal.sha256,
                     "proposal_id": proposal.id,
                     "canonical_json": proposal.canonical_json,
-                    "stored_at": at,
+                    "stored_at": stamped,
                 },
             )
             new_pack = self._add_once(
@@ -152,7 +154,7 @@ class Register:
                     "pack_id": pack.id,
                     "version": pack.version,
                     "canonical_json": pack.canonical_json,
-                    "stored_at": at,
+                    "stored_at": stamped,
                 },
             )
             summary = record.proposal
@@ -170,7 +172,7 @@ class Register:
                 "pack_id": record.pack.id,
                 "pack_version": record.pack.version,
                 "submitted_by": by,
-                "submitted_at": at,
+                "submitted_at": stamped,
                 "record_json": record_json,
             }
             evaluation_id = connection.execute(
@@ -179,7 +181,7 @@ class Register:
             self._append_event(
                 connection,
                 "evaluation.submitted",
-                at,
+                stamped,
                 {
                     **evaluation_event(evaluation_id, values),
                     "new_proposal": new_proposal,

@@ -53,6 +53,7 @@ from techgate.model.diff import RecordDiff
 from techgate.model.evaluation import Evaluation, SensitivityRequest
 from techgate.model.proposal import Proposal
 from techgate.model.register import Filters, Outcome, Page
+from techgate.model.waiver import Waiver, WaiverList, WaiverRequest, applies, in_force
 from techgate.model.whatif import ChangeKind, ChangeRequest, WhatIf
 from techgate.vocabulary import DocumentFormat, OutputFormat, Paper, WebhookEvent
 from techgate.webhooks.settings import DeliverySettings
@@ -80,7 +81,11 @@ __all__ = [
     "Page",
     "ProposalText",
     "SensitivityRequest",
+    "Waiver",
+    "WaiverList",
+    "WaiverRequest",
     "WebhookEvent",
+    "applies",
     "check_file",
     "check_overlay",
     "compare",
@@ -97,6 +102,7 @@ __all__ = [
     "pack_with",
     "proposal_with_answer",
     "read_record",
+    "read_waivers",
     "register_diff",
     "render",
     "render_comparison",
@@ -106,6 +112,7 @@ __all__ = [
     "submit",
     "subscribe",
     "verify_webhook",
+    "waiver_request",
     "weigh_pairwise",
     "whatif",
     "whatif_session",
@@ -169,17 +176,23 @@ def evaluate(
     packs: PackSource | None = None,
     pack_dirs: Sequence[Path] = (),
     sensitivity: SensitivityRequest | None = None,
+    waivers: Iterable[Waiver] = (),
+    at: dt.datetime | None = None,
 ) -> Evaluation:
     """The decision record. A Proposal object is checked against the pack here.
 
     With sensitivity, the record carries its 'sensitivity' block: the weight
-    and score changes that would flip the decision, and its stability.
+    and score changes that would flip the decision, and its stability. Of
+    waivers, those for this proposal id in force at 'at' (default: now, UTC;
+    model.waiver.applies, the one expiry check) mark the failed gates they
+    name as waived.
     """
     if isinstance(source, Proposal):
         from techgate.engine import evaluate as checked_then_run
 
         if isinstance(pack, CriteriaPack):
-            return checked_then_run(source, pack, sensitivity=sensitivity)
+            chosen = _in_force(waivers, at, source.id)
+            return checked_then_run(source, pack, sensitivity=sensitivity, waivers=chosen)
         source = source.model_dump(mode="json", exclude_none=True)
     loaded = (
         source
@@ -188,7 +201,51 @@ def evaluate(
     )
     from techgate.engine import evaluate_checked
 
-    return evaluate_checked(loaded.proposal, loaded.pack, sensitivity=sensitivity)
+    return evaluate_checked(
+        loaded.proposal,
+        loaded.pack,
+        sensitivity=sensitivity,
+        waivers=_in_force(waivers, at, loaded.proposal.id),
+    )
+
+
+def _in_force(
+    waivers: Iterable[Waiver], at: dt.datetime | None, proposal_id: str
+) -> tuple[Waiver, ...]:
+    chosen = tuple(waivers)
+    if not chosen:
+        return ()
+    return in_force(chosen, at or dt.datetime.now(dt.UTC), proposal_id)
+
+
+def waiver_request(values: Mapping[str, Any], name: str = "<waiver>") -> WaiverRequest:
+    """A waiver request from plain values (command-line options, an HTTP body), every field
+    checked; problems name the field. The register checks the rest when it grants it."""
+    from techgate.loading.validation import validate_document
+
+    # A byte that was not UTF-8 (a shell argument) reaches here as a lone surrogate.
+    broken = [
+        InputProblem(
+            name,
+            None,
+            None,
+            key,
+            "is not UTF-8 text (a lone surrogate, or a byte the terminal did not encode)",
+        )
+        for key, value in values.items()
+        if isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value)
+    ]
+    if broken:
+        raise InvalidInputError(broken)
+    return validate_document(WaiverRequest, Document(name, dict(values)))
+
+
+def read_waivers(path: Path) -> tuple[Waiver, ...]:
+    """A waivers file (the JSON 'techgate register waivers -f json' writes), every field
+    checked; evaluate() picks those in force. Trusted as the repository holding it is."""
+    from techgate.loading.waivers import read_waivers as read
+
+    return read(path)
 
 
 def load_pack(reference: str | Path, *, packs: PackSource | None = None) -> CriteriaPack:
@@ -606,15 +663,18 @@ def _problems_of(error: Any, where: tuple[str, ...]) -> InvalidInputError:
     )
 
 
-def open_register(url: str | None = None, *, clock: Clock | None = None) -> Register:
+def open_register(
+    url: str | None = None, *, clock: Clock | None = None, max_waiver_days: int | None = None
+) -> Register:
     """The register of decisions at url (else TECHGATE_DB, else ./techgate.db), created and
     migrated when needed. SQLAlchemy is imported here, not before: commands that never
     touch the register do not pay for it. Close it when done (it is a context manager).
+    max_waiver_days is the register's own limit on a waiver's length (a pack's applies too).
     """
     from techgate.register import open_register as opened
     from techgate.register import utc_now
 
-    return opened(url, clock=clock or utc_now)
+    return opened(url, clock=clock or utc_now, max_waiver_days=max_waiver_days)
 
 
 def submit(register: Register, source: Source | Loaded, *, by: str | None = None) -> Submitted:
@@ -622,13 +682,18 @@ def submit(register: Register, source: Source | Loaded, *, by: str | None = None
 
     The stored record is exactly what 'evaluate --json' writes. Identical
     inputs submitted again store nothing and return the evaluation stored
-    first ('created' is false).
+    first ('created' is false). The proposal's waivers in force at the
+    register's clock are applied, so the stored record shows them; once they
+    expire or are revoked, submitting again gives the record without them.
     """
     from techgate.render.json import render_json
 
     loaded = source if isinstance(source, Loaded) else load(source)
-    record = evaluate(loaded)
-    return register.submit(loaded.proposal, loaded.pack, record, render_json(record), by=by)
+    # One reading of the clock: the moment the waivers are judged at is the one stored.
+    at = register.now()
+    waivers = register.waivers(loaded.proposal.id, at=at).waivers
+    record = evaluate(loaded, waivers=waivers, at=at)
+    return register.submit(loaded.proposal, loaded.pack, record, render_json(record), by=by, at=at)
 
 
 def subscribe(

@@ -38,6 +38,7 @@ from techgate.model.register import (
     Submitted,
     VerifyResult,
 )
+from techgate.model.waiver import Waiver, WaiverList, WaiverRequest
 from techgate.register import chain
 from techgate.register.database import translated, writing
 from techgate.register.tables import (
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
     from techgate.register.webhooks import WebhookStore
 
 Clock = Callable[[], dt.datetime]
+AppendEvent = Callable[[Connection, str, str, dict[str, Any]], None]
+"""Register._append_event: one audit event, in the caller's write transaction."""
 MAX_NAME = 200
 MAX_REASON = 10_000
 
@@ -75,11 +78,29 @@ def parse_stamp(text: str) -> dt.datetime:
 class Register:
     """One register database. Open it with techgate.api.open_register."""
 
-    def __init__(self, engine: Engine, url: str, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        url: str,
+        clock: Clock = utc_now,
+        *,
+        max_waiver_days: int | None = None,
+    ) -> None:
         self._engine = engine
         self.url = url
         """The database, as it may be printed (any password masked)."""
         self._clock = clock
+        if max_waiver_days is not None and max_waiver_days < 1:
+            raise single_problem(
+                "<register>", "must allow at least one day", field="max_waiver_days"
+            )
+        self.max_waiver_days = max_waiver_days
+        """This register's own limit on how long a waiver may run (days), tighter than a
+        pack's max_waiver_days when set; None leaves it to the pack."""
+
+    def now(self) -> dt.datetime:
+        """The register's clock (UTC): what it stamps rows with and judges waivers at."""
+        return self._clock()
 
     def close(self) -> None:
         self._engine.dispose()
@@ -107,11 +128,13 @@ class Register:
         record_json: str,
         *,
         by: str | None = None,
+        at: dt.datetime | None = None,
     ) -> Submitted:
         """Store an evaluation (and its proposal and pack when new); identical inputs store nothing.
 
         record_json is the record exactly as 'evaluate --json' writes it; its
-        sha256 is the evaluation's identity.
+        sha256 is the evaluation's identity. at is when it was judged (the
+        moment its waivers were chosen at; default: the register's clock now).
         """
         if by is not None:
             by = _name(by, "by")
@@ -124,7 +147,7 @@ class Register:
                 return Submitted.trusted(
                     evaluation=self._stored(connection, existing), created=False
                 )
-            at = stamp(self._clock())
+            stamped = stamp(self._clock() if at is None else at)
             new_proposal = self._add_once(
                 connection,
                 ProposalRow,
@@ -133,7 +156,7 @@ class Register:
                     "sha256": proposal.sha256,
                     "proposal_id": proposal.id,
                     "canonical_json": proposal.canonical_json,
-                    "stored_at": at,
+                    "stored_at": stamped,
                 },
             )
             new_pack = self._add_once(
@@ -145,7 +168,7 @@ class Register:
                     "pack_id": pack.id,
                     "version": pack.version,
                     "canonical_json": pack.canonical_json,
-                    "stored_at": at,
+                    "stored_at": stamped,
                 },
             )
             summary = record.proposal
@@ -163,7 +186,7 @@ class Register:
                 "pack_id": record.pack.id,
                 "pack_version": record.pack.version,
                 "submitted_by": by,
-                "submitted_at": at,
+                "submitted_at": stamped,
                 "record_json": record_json,
             }
             evaluation_id = connection.execute(
@@ -172,14 +195,16 @@ class Register:
             self._append_event(
                 connection,
                 "evaluation.submitted",
-                at,
+                stamped,
                 {
                     **evaluation_event(evaluation_id, values),
                     "new_proposal": new_proposal,
                     "new_pack": new_pack,
                 },
             )
-            _notify(connection, "evaluation.created", at, created_message(evaluation_id, values))
+            _notify(
+                connection, "evaluation.created", stamped, created_message(evaluation_id, values)
+            )
             row = connection.execute(
                 select(EvaluationRow).where(EvaluationRow.id == evaluation_id)
             ).one()
@@ -233,6 +258,67 @@ class Register:
             )
             row = connection.execute(select(DecisionRow).where(DecisionRow.id == decision_id)).one()
             return _decision(row)
+
+    def waive(
+        self, request: WaiverRequest, *, by: str, max_waiver_days: int | None = None
+    ) -> Waiver:
+        """Grant a waiver of one gate for one proposal id, by an approver.
+
+        Refused (InvalidInputError naming the field): an approver who asked for
+        it or submitted the proposal's latest evaluation; a proposal id never
+        evaluated; a gate not in the pack of its latest evaluation; an expiry
+        in the past or beyond the tightest of the pack's max_waiver_days, this
+        register's and max_waiver_days here; owner, reason or ticket that say
+        nothing visible or hold control characters.
+        """
+        from techgate.register import waivers
+
+        limits = [d for d in (self.max_waiver_days, max_waiver_days) if d is not None]
+        return waivers.grant(
+            self._engine,
+            self.url,
+            self._clock(),
+            self._append_event,
+            request,
+            by,
+            min(limits) if limits else None,
+        )
+
+    def revoke_waiver(self, waiver_id: int, by: str, reason: str | None = None) -> Waiver:
+        """Withdraw a waiver before it expires: it no longer applies from now on."""
+        from techgate.register import waivers
+
+        return waivers.revoke(
+            self._engine, self.url, self._clock(), self._append_event, waiver_id, by, reason
+        )
+
+    def waivers(
+        self,
+        proposal_id: str | None = None,
+        include_inactive: bool = False,
+        at: dt.datetime | None = None,
+    ) -> WaiverList:
+        """Waivers in force at 'at' (default: now), oldest first; with include_inactive, every
+        one, expired and revoked included."""
+        from techgate.register import waivers
+
+        return waivers.listed(
+            self._engine, self.url, at or self._clock(), proposal_id, include_inactive
+        )
+
+    def waivers_expired_between(self, start: dt.datetime, end: dt.datetime) -> WaiverList:
+        """Waivers whose expiry fell in (start, end], not revoked before it: for a sweep that
+        announces 'waiver.expired' (consecutive spans name each waiver once)."""
+        from techgate.register import waivers
+
+        return waivers.expired_between(self._engine, self.url, start, end)
+
+    def announce_expired_waivers(self) -> tuple[Waiver, ...]:
+        """Announce waivers that expired since the last sweep (an audit event and a
+        'waiver.expired' webhook each); run before every delivery pass."""
+        from techgate.register import waivers
+
+        return waivers.announce_expired(self._engine, self.url, self._clock(), self._append_event)
 
     @staticmethod
     def _add_once(connection: Connection, table: Any, key: str, values: dict[str, Any]) -> bool:

@@ -25,8 +25,11 @@ from techgate.register.tables import (
     PackRow,
     ProposalRow,
     SubscriptionChangeRow,
+    WaiverRevocationRow,
+    WaiverRow,
     WebhookSubscriptionRow,
 )
+from techgate.register.waivers import revocation_event, waiver_event
 from techgate.register.webhooks import CHANGE_KINDS, SUBSCRIBED, change_event, subscription_event
 
 MAX_PROBLEMS = 100
@@ -75,6 +78,10 @@ def verify(connection: Connection) -> VerifyResult:
                 said[("webhook_subscriptions", int(data.get("subscription_id", 0)))] = data
             elif event.kind in CHANGE_KINDS.values():
                 said[("subscription_changes", int(data.get("change_id", 0)))] = data
+            elif event.kind == "waiver.created":
+                said[("waivers", int(data.get("waiver_id", 0)))] = data
+            elif event.kind == "waiver.revoked":
+                said[("waiver_revocations", int(data.get("revocation_id", 0)))] = data
 
     for table, row_type in (("proposals", ProposalRow), ("packs", PackRow)):
         for content in connection.execute(select(row_type.sha256, row_type.canonical_json)):
@@ -118,8 +125,27 @@ def verify(connection: Connection) -> VerifyResult:
 
     _check_webhooks(connection, said, moments, broken)
 
+    appended: tuple[tuple[str, Any, Callable[[int, dict[str, Any]], dict[str, Any]], str], ...] = (
+        ("waivers", WaiverRow, waiver_event, "waiver"),
+        ("waiver_revocations", WaiverRevocationRow, revocation_event, "waiver revocation"),
+    )
+    for table, model, event_of, label in appended:
+        for entry in connection.execute(select(model).order_by(model.id)):
+            where = f"{label} {entry.id}"
+            expected = said.pop((table, entry.id), None)
+            if expected is None:
+                broken(table, entry.id, f"{where}: no audit event records it")
+                continue
+            actual = event_of(entry.id, dict(entry._mapping))
+            if {k: expected.get(k) for k in actual} != actual:
+                changed = sorted(k for k in actual if expected.get(k) != actual[k])
+                broken(
+                    table, entry.id, f"{where}: differs from its audit event ({', '.join(changed)})"
+                )
+
     for table, key in sorted(said):
-        broken(table, key, f"{table[:-1]} {key}: recorded in the audit chain but missing")
+        label = _SINGULAR.get(table, table[:-1])
+        broken(table, key, f"{label} {key}: recorded in the audit chain but missing")
 
     return VerifyResult.trusted(
         intact=not problems, events=count, head=previous, problems=tuple(problems)
@@ -181,6 +207,9 @@ def _parsed_list(text: str) -> list[str]:
     except ValueError:
         return []
     return [str(item) for item in value] if isinstance(value, list) else []
+
+
+_SINGULAR = {"waiver_revocations": "waiver revocation"}
 
 
 def _parsed(text: str) -> dict[str, Any] | None:

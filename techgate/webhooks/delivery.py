@@ -67,6 +67,8 @@ def deliver_due(
     says yes.
     """
     settings = settings or DeliverySettings()
+    # Expiries are events nobody writes: each pass looks for those due since the last.
+    register.announce_expired_waivers()
     store = register.webhooks
     lock = threading.Lock()
     tried: set[int] = set()

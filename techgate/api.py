@@ -14,10 +14,15 @@ same way whoever asks:
 - pack_with() / proposal_with_answer(): validated copies of a pack with
   other weights or policy, or of a proposal with one answer changed; their
   hashes are their own, never the original's;
+- whatif() / whatif_session() / render_whatif(): a proposal judged again with weights,
+  scores, answers or facts changed, before and after; a session to undo and redo;
 - open_register() / submit(): the register of decisions (SQLite or
   PostgreSQL): evaluations stored with their proposal and pack, human
   decisions, the audit chain; the Register it returns lists, shows, decides
   and verifies.
+- subscribe() / deliver_due() / deliverer() / verify_webhook(): signed webhooks
+  (Standard Webhooks) from the register's outbox; Register.webhooks lists,
+  disables and enables subscriptions and lists delivery tries.
 
 Nothing here prints or exits; errors are InvalidInputError (every problem,
 located) or RenderError.
@@ -48,7 +53,10 @@ from techgate.model.diff import RecordDiff
 from techgate.model.evaluation import Evaluation, SensitivityRequest
 from techgate.model.proposal import Proposal
 from techgate.model.register import Filters, Outcome, Page, Role, TokenInfo
-from techgate.vocabulary import DocumentFormat, OutputFormat, Paper
+from techgate.model.waiver import Waiver, WaiverList, WaiverRequest, applies, in_force
+from techgate.model.whatif import ChangeKind, ChangeRequest, WhatIf
+from techgate.vocabulary import DocumentFormat, OutputFormat, Paper, WebhookEvent
+from techgate.webhooks.settings import DeliverySettings
 
 if TYPE_CHECKING:
     from techgate.register.store import IdempotencyClaim, Respond, StoredResponse
@@ -58,12 +66,18 @@ if TYPE_CHECKING:
     from techgate.engine.ahp import PanelPriorities
     from techgate.loading.pairwise import PairwiseStudy
     from techgate.model.register import Submitted
+    from techgate.model.webhooks import DeliveryAttempt, NewSubscription
     from techgate.register import Clock
     from techgate.register import Register as Register  # for the service's annotations
     from techgate.render.weights import ConsistencyWarning
+    from techgate.webhooks.delivery import Deliverer
+    from techgate.whatif import WhatIfSession
 
 __all__ = [
+    "ChangeKind",
+    "ChangeRequest",
     "Compared",
+    "DeliverySettings",
     "DocumentFormat",
     "Filters",
     "Loaded",
@@ -72,10 +86,18 @@ __all__ = [
     "ProposalText",
     "Role",
     "SensitivityRequest",
+    "Waiver",
+    "WaiverList",
+    "WaiverRequest",
+    "WebhookEvent",
+    "applies",
     "check_file",
     "check_overlay",
     "compare",
+    "deliver_due",
+    "deliverer",
     "diff_records",
+    "dry_run",
     "evaluate",
     "export_scoresheet",
     "idempotency_claim",
@@ -89,15 +111,23 @@ __all__ = [
     "pack_with",
     "proposal_with_answer",
     "read_record",
+    "read_waivers",
+    "register_diff",
     "render",
     "render_comparison",
     "render_diff",
+    "render_whatif",
     "service_pack",
     "service_packs",
     "start_moderation",
     "submit",
     "submit_once",
+    "subscribe",
+    "verify_webhook",
+    "waiver_request",
     "weigh_pairwise",
+    "whatif",
+    "whatif_session",
 ]
 
 
@@ -171,17 +201,23 @@ def evaluate(
     packs: PackSource | None = None,
     pack_dirs: Sequence[Path] = (),
     sensitivity: SensitivityRequest | None = None,
+    waivers: Iterable[Waiver] = (),
+    at: dt.datetime | None = None,
 ) -> Evaluation:
     """The decision record. A Proposal object is checked against the pack here.
 
     With sensitivity, the record carries its 'sensitivity' block: the weight
-    and score changes that would flip the decision, and its stability.
+    and score changes that would flip the decision, and its stability. Of
+    waivers, those for this proposal id in force at 'at' (default: now, UTC;
+    model.waiver.applies, the one expiry check) mark the failed gates they
+    name as waived.
     """
     if isinstance(source, Proposal):
         from techgate.engine import evaluate as checked_then_run
 
         if isinstance(pack, CriteriaPack):
-            return checked_then_run(source, pack, sensitivity=sensitivity)
+            chosen = _in_force(waivers, at, source.id)
+            return checked_then_run(source, pack, sensitivity=sensitivity, waivers=chosen)
         source = source.model_dump(mode="json", exclude_none=True)
     loaded = (
         source
@@ -190,7 +226,51 @@ def evaluate(
     )
     from techgate.engine import evaluate_checked
 
-    return evaluate_checked(loaded.proposal, loaded.pack, sensitivity=sensitivity)
+    return evaluate_checked(
+        loaded.proposal,
+        loaded.pack,
+        sensitivity=sensitivity,
+        waivers=_in_force(waivers, at, loaded.proposal.id),
+    )
+
+
+def _in_force(
+    waivers: Iterable[Waiver], at: dt.datetime | None, proposal_id: str
+) -> tuple[Waiver, ...]:
+    chosen = tuple(waivers)
+    if not chosen:
+        return ()
+    return in_force(chosen, at or dt.datetime.now(dt.UTC), proposal_id)
+
+
+def waiver_request(values: Mapping[str, Any], name: str = "<waiver>") -> WaiverRequest:
+    """A waiver request from plain values (command-line options, an HTTP body), every field
+    checked; problems name the field. The register checks the rest when it grants it."""
+    from techgate.loading.validation import validate_document
+
+    # A byte that was not UTF-8 (a shell argument) reaches here as a lone surrogate.
+    broken = [
+        InputProblem(
+            name,
+            None,
+            None,
+            key,
+            "is not UTF-8 text (a lone surrogate, or a byte the terminal did not encode)",
+        )
+        for key, value in values.items()
+        if isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value)
+    ]
+    if broken:
+        raise InvalidInputError(broken)
+    return validate_document(WaiverRequest, Document(name, dict(values)))
+
+
+def read_waivers(path: Path) -> tuple[Waiver, ...]:
+    """A waivers file (the JSON 'techgate register waivers -f json' writes), every field
+    checked; evaluate() picks those in force. Trusted as the repository holding it is."""
+    from techgate.loading.waivers import read_waivers as read
+
+    return read(path)
 
 
 def load_pack(reference: str | Path, *, packs: PackSource | None = None) -> CriteriaPack:
@@ -509,6 +589,14 @@ def diff_records(before: Evaluation, after: Evaluation) -> RecordDiff:
     return diff(before, after)
 
 
+def register_diff(
+    register: Register, proposal_id: str, *, before: int | None = None, after: int | None = None
+) -> RecordDiff:
+    """What changed between two stored evaluations of one proposal (by default its last two)."""
+    earlier, later = register.pair(proposal_id, before, after)
+    return diff_records(earlier, later)
+
+
 def render_diff(
     diff: RecordDiff,
     output_format: OutputFormat | str,
@@ -600,15 +688,18 @@ def _problems_of(error: Any, where: tuple[str, ...]) -> InvalidInputError:
     )
 
 
-def open_register(url: str | None = None, *, clock: Clock | None = None) -> Register:
+def open_register(
+    url: str | None = None, *, clock: Clock | None = None, max_waiver_days: int | None = None
+) -> Register:
     """The register of decisions at url (else TECHGATE_DB, else ./techgate.db), created and
     migrated when needed. SQLAlchemy is imported here, not before: commands that never
     touch the register do not pay for it. Close it when done (it is a context manager).
+    max_waiver_days is the register's own limit on a waiver's length (a pack's applies too).
     """
     from techgate.register import open_register as opened
     from techgate.register import utc_now
 
-    return opened(url, clock=clock or utc_now)
+    return opened(url, clock=clock or utc_now, max_waiver_days=max_waiver_days)
 
 
 def json_text(model: Any) -> str:
@@ -698,16 +789,26 @@ def submit_once(
     """submit() under an Idempotency-Key (see Register.submit_once)."""
     from techgate.render.json import render_json
 
-    record = evaluate(loaded)
+    at = register.now()
+    record = dry_run(register, loaded, at=at)
     return register.submit_once(
         loaded.proposal,
         loaded.pack,
         record,
         render_json(record),
         by=by,
+        at=at,
         claim=claim,
         respond=respond,
     )
+
+
+def dry_run(register: Register, loaded: Loaded, *, at: dt.datetime | None = None) -> Evaluation:
+    """The record submit() would store now (the proposal's waivers in force applied), without
+    storing anything."""
+    at = at or register.now()
+    waivers = register.waivers(loaded.proposal.id, at=at).waivers
+    return evaluate(loaded, waivers=waivers, at=at)
 
 
 def submit(register: Register, source: Source | Loaded, *, by: str | None = None) -> Submitted:
@@ -715,10 +816,254 @@ def submit(register: Register, source: Source | Loaded, *, by: str | None = None
 
     The stored record is exactly what 'evaluate --json' writes. Identical
     inputs submitted again store nothing and return the evaluation stored
-    first ('created' is false).
+    first ('created' is false). The proposal's waivers in force at the
+    register's clock are applied, so the stored record shows them; once they
+    expire or are revoked, submitting again gives the record without them.
     """
     from techgate.render.json import render_json
 
     loaded = source if isinstance(source, Loaded) else load(source)
-    record = evaluate(loaded)
-    return register.submit(loaded.proposal, loaded.pack, record, render_json(record), by=by)
+    # One reading of the clock: the moment the waivers are judged at is the one stored.
+    at = register.now()
+    waivers = register.waivers(loaded.proposal.id, at=at).waivers
+    record = evaluate(loaded, waivers=waivers, at=at)
+    return register.submit(loaded.proposal, loaded.pack, record, render_json(record), by=by, at=at)
+
+
+def subscribe(
+    register: Register,
+    url: str,
+    events: Iterable[WebhookEvent | str],
+    *,
+    by: str,
+    allow_private: bool = False,
+) -> NewSubscription:
+    """Subscribe a receiver to events; the result holds its signing secret, shown only now.
+
+    The URL must be http or https without credentials; an address that is
+    loopback, private or link-local is refused unless allow_private.
+    """
+    return register.webhooks.subscribe(url, events, by, allow_private=allow_private)
+
+
+def deliver_due(
+    register: Register, settings: DeliverySettings | None = None
+) -> tuple[DeliveryAttempt, ...]:
+    """One delivery pass now: every due message tried once; the tries made, in order."""
+    from techgate.webhooks.delivery import deliver_due as delivered
+
+    return delivered(register, settings)
+
+
+def deliverer(
+    register: Register, settings: DeliverySettings | None = None, *, interval: float = 5.0
+) -> Deliverer:
+    """A background deliverer (not yet started): start(), wake() after a change, stop()."""
+    from techgate.webhooks.delivery import Deliverer
+
+    return Deliverer(register, settings, interval=interval)
+
+
+def verify_webhook(
+    headers: Mapping[str, str], body: bytes, secret: str, *, tolerance: float = 300.0
+) -> str:
+    """For a receiver: check a message's Standard Webhooks signature and replay window.
+
+    Returns its webhook-id (drop repeats of it); raises SignatureError.
+    """
+    from techgate.webhooks.signing import verify
+
+    return verify(headers, body, secret, tolerance=tolerance)
+
+
+# What-if (techgate whatif, and the meeting's what-if panel) ---------------------------------
+
+
+def whatif_session(
+    source: Source | Loaded,
+    *,
+    pack: PackChoice = None,
+    packs: PackSource | None = None,
+    pack_dirs: Sequence[Path] = (),
+) -> WhatIfSession:
+    """A what-if session over a proposal: apply, undo and redo changes, each step a new
+    frozen value; see docs/whatif.md."""
+    from techgate.whatif import WhatIfSession
+
+    loaded = (
+        source
+        if isinstance(source, Loaded)
+        else load(source, pack=pack, packs=packs, pack_dirs=pack_dirs)
+    )
+    return WhatIfSession.start(loaded.proposal, loaded.pack)
+
+
+def whatif(
+    source: Source | Loaded,
+    changes: Iterable[ChangeRequest | tuple[ChangeKind | str, str]],
+    *,
+    pack: PackChoice = None,
+    packs: PackSource | None = None,
+    pack_dirs: Sequence[Path] = (),
+) -> WhatIf:
+    """The decision before and after the changes, applied in the order given.
+
+    Each change is (kind, 'TARGET=VALUE') or a ChangeRequest: a weight
+    ('safety=30', 'safety.privacy=3'), a score ('privacy=3'), an answer
+    ('Amira Haddad:accuracy=2') or a fact ('human_escalation.minutes_to_person=3').
+    Every change that cannot be made is reported at once (InvalidInputError,
+    naming the change as typed); the changed inputs pass every check a file does.
+    """
+    from techgate.whatif.requests import requests_of
+
+    requests = requests_of(changes)
+    session = whatif_session(source, pack=pack, packs=packs, pack_dirs=pack_dirs)
+    return session.apply_all(requests).result()
+
+
+def render_whatif(
+    result: WhatIf,
+    output_format: OutputFormat | str,
+    *,
+    width: int = 100,
+    templates: Path | None = None,
+) -> str:
+    """A what-if as text (laid out at 'width' columns), JSON or Markdown."""
+    from techgate.render.whatif import render_whatif as rendered
+
+    return rendered(result, OutputFormat(output_format), width=width, user_templates=templates)
+
+
+# -- the steering meeting (techgate.meeting; docs/meeting.md) ------------------------------
+
+if TYPE_CHECKING:
+    from techgate.meeting.events import MeetingOutcome
+    from techgate.meeting.journal import Clock as MeetingClock
+    from techgate.meeting.journal import Replayed
+    from techgate.meeting.session import MeetingSession
+    from techgate.meeting.state import MeetingState
+    from techgate.model.register import HumanDecision
+
+
+def open_meeting(
+    proposal_path: Path | str,
+    journal: Path | str | None = None,
+    *,
+    chair: str | None = None,
+    names: str = "shown",
+    date: dt.date | None = None,
+    clock: MeetingClock | None = None,
+    pack: PackChoice = None,
+    pack_dirs: Sequence[Path] = (),
+) -> MeetingSession:
+    """A steering meeting on a proposal: a new one, or the one its journal holds, resumed.
+
+    The journal defaults to PROPOSAL.meeting.jsonl beside the proposal. A new
+    meeting needs its chair; resuming checks the journal was kept on this
+    proposal (as opened or last saved) and pack. Each of the session's actions
+    appends one event and returns the new state; minutes(format) and save()
+    give bytes, never write.
+    """
+    from techgate.meeting.events import NameMode
+    from techgate.meeting.journal import Journal, utc_now
+    from techgate.meeting.session import MeetingSession, journal_beside
+
+    path = Path(proposal_path)
+    loaded = load(path, pack=pack, pack_dirs=pack_dirs)
+    try:
+        mode = NameMode(names)
+    except ValueError:
+        raise single_problem(
+            "<meeting>", f"names are 'shown' or 'hidden', not {names!r}", field="names"
+        ) from None
+    chosen = loaded.pack
+
+    def judged(proposal: Proposal) -> Evaluation:
+        return evaluate(proposal, pack=chosen)
+
+    def checked(text: str) -> Proposal:
+        return load(ProposalText(text, str(path)), pack=chosen).proposal
+
+    opened = Journal.open(Path(journal) if journal else journal_beside(path), create=True)
+    try:
+        return MeetingSession.start(
+            opened,
+            path=path,
+            proposal=loaded.proposal,
+            pack=chosen,
+            text=loaded.document.text,
+            chair=chair,
+            names=mode,
+            date=date,
+            evaluate=judged,
+            check_text=checked,
+            clock=clock or utc_now,
+        )
+    except BaseException:
+        opened.close()
+        raise
+
+
+def read_meeting_journal(path: Path | str) -> Replayed:
+    """A meeting journal read, its chain checked and its events replayed (no proposal needed)."""
+    from techgate.meeting.journal import read_journal
+
+    return read_journal(Path(path))
+
+
+def meeting_outcome_for_register(outcome: MeetingOutcome) -> Outcome | None:
+    """The register's outcome for a meeting's decision; None for defer, which records nothing."""
+    from techgate.meeting.events import MeetingOutcome
+
+    return {
+        MeetingOutcome.APPROVE: Outcome.APPROVED,
+        MeetingOutcome.REJECT: Outcome.REJECTED,
+        MeetingOutcome.APPROVE_WITH_CONDITIONS: Outcome.APPROVED_WITH_CONDITIONS,
+        MeetingOutcome.DEFER: None,
+    }[outcome]
+
+
+def record_meeting_decision(register: Register, meeting: MeetingSession) -> HumanDecision | None:
+    """The meeting's recorded outcome entered in the register: the proposal with the meeting's
+    answers submitted, then decided by the chair (conditions in the reason). None for defer."""
+    from techgate.render.json import render_json
+
+    outcome = meeting.journal.state.outcome
+    if outcome is None:
+        raise single_problem(
+            meeting.journal.name, "the committee has recorded no decision", field="outcome"
+        )
+    chosen = meeting_outcome_for_register(outcome.outcome)
+    if chosen is None:
+        return None
+    proposal, record = meeting.proposal(), meeting.record()
+    submitted = register.submit(
+        proposal, meeting.pack, record, render_json(record), by=meeting.chair
+    )
+    parts = [outcome.reason] if outcome.reason else []
+    parts += [
+        f"Condition {number}: {c.text} (owner {c.owner}, due {c.due.isoformat()})"
+        for number, c in enumerate(outcome.conditions, start=1)
+    ]
+    return register.decide(submitted.evaluation.id, chosen, meeting.chair, "\n".join(parts) or None)
+
+
+def meeting_view(state: MeetingState) -> MeetingState:
+    """A meeting's state as screens and minutes may show it (names hidden when so chosen)."""
+    from techgate.meeting.state import view
+
+    return view(state)
+
+
+def meeting_text(shown: MeetingState) -> str:
+    """A meeting's state in plain lines."""
+    from techgate.meeting.text import state_text
+
+    return state_text(shown)
+
+
+def meeting_json(shown: MeetingState, torn_line: int | None = None) -> str:
+    """A meeting's state (and any torn last line) as JSON."""
+    from techgate.meeting.text import state_json
+
+    return state_json(shown, torn_line)

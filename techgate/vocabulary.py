@@ -124,3 +124,16 @@ class SchemaKind(StrEnum):
 def choices(vocabulary: type[StrEnum]) -> list[str]:
     """The values of a vocabulary, in declaration order, for click.Choice."""
     return [member.value for member in vocabulary]
+
+
+class WebhookEvent(StrEnum):
+    """What a webhook subscriber can be told of (Standard Webhooks event types)."""
+
+    EVALUATION_CREATED = "evaluation.created"
+    """A new evaluation was stored (a submission that stored nothing new sends nothing)."""
+    DECISION_RECORDED = "decision.recorded"
+    """People recorded a decision on an evaluation."""
+    WAIVER_CREATED = "waiver.created"
+    """A gate failure was waived for a proposal."""
+    WAIVER_EXPIRED = "waiver.expired"
+    """A waiver reached its expiry date."""

@@ -243,3 +243,16 @@ def test_a_version_1_proposal_says_what_to_add_then_evaluates(name: str, tmp_pat
     )
     judged = CliRunner().invoke(cli, ["evaluate", str(source), "-f", "json"])
     assert judged.exit_code in (0, 3, 4), judged.stderr
+
+
+def test_a_value_no_union_member_takes_is_one_problem_at_its_field(tmp_path: Path) -> None:
+    # participants is a number or {at_least: N}: both members' complaints are told as one
+    # problem at the field, not one per member under names the file never uses.
+    path = tmp_path / "p.yaml"
+    path.write_text(GOOD.replace("participants: 18", "participants: many", 1))
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2
+    (problem,) = [line for line in result.stderr.splitlines() if "participants" in line]
+    assert "stakeholder_input[0].participants: input should be a valid integer" in problem
+    assert "or input should be a valid dictionary or instance of AtLeast; got 'many'" in problem
+    assert "constrained-int" not in result.stderr and ".AtLeast" not in result.stderr

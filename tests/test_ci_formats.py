@@ -7,11 +7,13 @@ escaping rules) and its structure compared with the record's gates.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
 from functools import cache
 from pathlib import Path, PurePath
+from typing import Any
 
 import jsonschema
 import pytest
@@ -19,7 +21,7 @@ from click.testing import CliRunner
 from conftest import EXAMPLE_DECISIONS, EXAMPLES
 
 from techgate import api
-from techgate.cli import cli
+from techgate.cli import ExitCode, cli
 from techgate.model.evaluation import Evaluation, GateStatus
 from techgate.render import OutputFormat, render
 from techgate.render.github import escape_data, escape_property
@@ -386,3 +388,132 @@ def test_compare_does_not_offer_the_ci_formats() -> None:
     )
     assert code == 2
     assert "'junit' is not one of" in err
+
+
+# -- waived gates: a notice in every format, never a pass ---------------------------------------
+
+
+def waiver_of(gate: str, proposal: str, number: int = 1, text: str = "pilot only") -> Any:
+    from techgate.model.waiver import Waiver
+
+    return Waiver.trusted(
+        id=number,
+        proposal_id=proposal,
+        gate_id=gate,
+        owner=f"owner {text}",
+        reason=f"reason {text}",
+        ticket=f"CHG-{number}",
+        expires=dt.date(2099, 12, 31),
+        condition=f"condition {text}",
+        requested_by="requester",
+        granted_by=f"approver {text}",
+        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        revocation=None,
+    )
+
+
+@cache
+def waived_record(text: str = "pilot only") -> Evaluation:
+    """voicebot-projected-savings with its no-go gate and one conditional gate waived."""
+    loaded = api.load(EXAMPLES / "voicebot-projected-savings.yaml")
+    waivers = [
+        waiver_of("cuts-on-measured-benefits", loaded.proposal.id, 7, text),
+        waiver_of("service-led", loaded.proposal.id, 8, text),
+    ]
+    return api.evaluate(loaded, waivers=waivers)
+
+
+def waived(record: Evaluation) -> list[str]:
+    return [g.id for g in record.gates if g.status is GateStatus.WAIVED]
+
+
+def test_a_waived_gate_is_a_skipped_junit_case_naming_its_waiver() -> None:
+    record = waived_record()
+    assert waived(record) == ["service-led", "cuts-on-measured-benefits"]
+    root = ET.fromstring(render(record, OutputFormat.JUNIT, source=SOURCE).encode("utf-8"))
+    check_junit_schema(root)
+    (suite,) = root.findall("testsuite")
+    cases = {c.get("name", "").split(":")[0]: c for c in suite.findall("testcase")}
+    for gate_id, number in (("service-led", 7 + 1), ("cuts-on-measured-benefits", 7)):
+        case = cases[f"gate {gate_id}"]
+        assert case.find("failure") is None
+        skipped = case.find("skipped")
+        assert skipped is not None and skipped.get("type") == "waived"
+        assert skipped.get("message", "").startswith(f"waived by waiver {number} (ticket CHG-")
+        assert "2099-12-31" in (skipped.text or "") and "condition pilot only" in (
+            skipped.text or ""
+        )
+    assert int(suite.get("skipped", "-1")) == len(not_applicable(record)) + 2
+    assert int(suite.get("failures", "-1")) == len(failed(record))
+    assert record.decision.value == "conditional"
+
+
+def test_a_waived_gate_is_a_sarif_note_with_an_external_suppression() -> None:
+    record = waived_record()
+    log = json.loads(render(record, OutputFormat.SARIF, source=SOURCE))
+    sarif_validator().validate(log)
+    (run,) = log["runs"]
+    gate_results = {r["ruleId"]: r for r in run["results"] if r["ruleId"] != DECISION_RULE}
+    assert sorted(gate_results) == sorted(failed(record) + waived(record))
+    note = gate_results["cuts-on-measured-benefits"]
+    assert note["level"] == "note"
+    (suppression,) = note["suppressions"]
+    assert suppression["kind"] == "external" and suppression["status"] == "accepted"
+    assert suppression["justification"] == "reason pilot only"
+    assert suppression["properties"] == {
+        "waiver": 7,
+        "ticket": "CHG-7",
+        "owner": "owner pilot only",
+        "grantedBy": "approver pilot only",
+        "expires": "2099-12-31",
+        "condition": "condition pilot only",
+    }
+    for rule, result in gate_results.items():
+        assert ("suppressions" in result) is (rule in waived(record))
+
+
+def test_a_waived_gate_is_a_github_notice() -> None:
+    record = waived_record()
+    parsed = annotations(render(record, OutputFormat.GITHUB, source=SOURCE))
+    assert parsed[0][0] == "warning"  # the decision: conditional
+    assert "Waived gates" in parsed[0][2]
+    notices = [(p["title"], m) for c, p, m in parsed[1:] if c == "notice"]
+    assert [t.split(":")[0] for t, _ in notices] == [f"gate {g}" for g in waived(record)]
+    assert all(t.endswith("(waived)") and m.startswith("waived by waiver") for t, m in notices)
+    assert [c for c, _, _ in parsed[1:] if c != "notice"] == ["warning"] * len(failed(record))
+
+
+def test_hostile_waiver_text_stays_inside_every_format() -> None:
+    record = waived_record(HOSTILE)
+    root = ET.fromstring(render(record, OutputFormat.JUNIT).encode("utf-8"))
+    check_junit_schema(root)
+    log = json.loads(render(record, OutputFormat.SARIF))
+    sarif_validator().validate(log)
+    text = render(record, OutputFormat.GITHUB)
+    annotations(text)
+    assert not any(line.startswith("::error file=x") for line in text.splitlines())
+    for rendered in (render(record, f) for f in CI_FORMATS):
+        assert "\u202e" not in rendered and "\x1b" not in rendered
+
+
+@pytest.mark.parametrize("output_format", CI_FORMATS)
+def test_the_exit_code_follows_the_waived_decision(
+    tmp_path: Path, output_format: OutputFormat
+) -> None:
+    from techgate.model.waiver import WaiverList
+    from techgate.render.json import json_text
+
+    path = str(EXAMPLES / "voicebot-projected-savings.yaml")
+    file = tmp_path / "waivers.json"
+    file.write_text(
+        json_text(
+            WaiverList.trusted(
+                waivers=(waiver_of("cuts-on-measured-benefits", "voicebot-projected-savings"),)
+            )
+        ),
+        encoding="utf-8",
+    )
+    assert run("evaluate", path, "-f", output_format.value)[0] == ExitCode.NO_GO
+    code, out, err = run("evaluate", path, "-f", output_format.value, "--waivers", str(file))
+    assert code == ExitCode.CONDITIONAL, err
+    assert "waived by waiver 1" in out

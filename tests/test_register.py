@@ -158,19 +158,97 @@ def test_a_register_made_by_the_first_migration_is_brought_up_to_date(register_u
     finally:
         engine.dispose()
     assert rows(register_url, "SELECT version_num FROM alembic_version") == [("0001",)]
-    from techgate.register.store import Register as Store
-
-    old = Store(make_engine(register_url), register_url)
-    try:
-        stored = api.submit(old, GO).evaluation
-        old.decide(stored.id, Outcome.APPROVED, "board")
-    finally:
-        old.close()
+    # Written as the code of 0001's time wrote them, to 0001's tables only: today's
+    # store also queues webhook messages, in tables a 0001 register lacks.
+    stored = _write_as_in_0001(register_url)
     with api.open_register(register_url) as reopened:
-        assert [e.id for e in reopened.list().items] == [stored.id]
+        assert [e.id for e in reopened.list().items] == [stored]
+        assert reopened.show(stored).decisions[0].outcome is Outcome.APPROVED
         assert reopened.verify().intact
     assert rows(register_url, "SELECT version_num FROM alembic_version") == [("0002",)]
     assert rows(register_url, "SELECT COUNT(*) FROM waivers") == [(0,)]
+
+
+def _write_as_in_0001(url: str) -> int:
+    """One evaluation and its decision, with their chained events, in plain SQL."""
+    from techgate.register import chain
+    from techgate.register.store import decision_event, evaluation_event
+
+    loaded = api.load(GO)
+    record = api.evaluate(loaded)
+    text = render_json(record)
+    at = "2026-01-02T03:04:06.000000Z"
+    evaluation: dict[str, Any] = {
+        "id": 1,
+        "record_sha256": chain.sha256_text(text),
+        "proposal_sha256": loaded.proposal.sha256,
+        "pack_sha256": loaded.pack.sha256,
+        "proposal_id": loaded.proposal.id,
+        "title": record.proposal.title,
+        "category": record.proposal.category.value,
+        "owner": record.proposal.owner,
+        "decision": record.decision.value,
+        "score": record.score,
+        "confidence": record.confidence,
+        "pack_id": record.pack.id,
+        "pack_version": record.pack.version,
+        "submitted_by": None,
+        "submitted_at": at,
+        "record_json": text,
+    }
+    decision: dict[str, Any] = {
+        "id": 1,
+        "evaluation_id": 1,
+        "record_sha256": evaluation["record_sha256"],
+        "outcome": "approved",
+        "engine_decision": record.decision.value,
+        "override": False,
+        "decided_by": "board",
+        "reason": None,
+        "decided_at": at,
+    }
+    events = [
+        (
+            "evaluation.submitted",
+            {**evaluation_event(1, evaluation), "new_proposal": True, "new_pack": True},
+        ),
+        ("decision.recorded", decision_event(1, decision)),
+    ]
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            for table, sha256, values in (
+                ("proposals", loaded.proposal.sha256, {"proposal_id": loaded.proposal.id}),
+                (
+                    "packs",
+                    loaded.pack.sha256,
+                    {"pack_id": loaded.pack.id, "version": loaded.pack.version},
+                ),
+            ):
+                content = (loaded.proposal if table == "proposals" else loaded.pack).canonical_json
+                row = {"sha256": sha256, "canonical_json": content, "stored_at": at, **values}
+                connection.execute(sa.table(table, *map(sa.column, row)).insert().values(row))
+            for table, row in (("evaluations", evaluation), ("decisions", decision)):
+                connection.execute(sa.table(table, *map(sa.column, row)).insert().values(row))
+            previous = chain.GENESIS
+            for seq, (kind, data) in enumerate(events, start=1):
+                event = chain.event_json(seq, kind, at, data)
+                digest = chain.event_hash(previous, event)
+                row = {
+                    "seq": seq,
+                    "kind": kind,
+                    "at": at,
+                    "prev_hash": previous,
+                    "hash": digest,
+                    "event_json": event,
+                }
+                connection.execute(
+                    sa.table("audit_events", *map(sa.column, row)).insert().values(row)
+                )
+                previous = digest
+    finally:
+        engine.dispose()
+    return 1
 
 
 # -- human decisions -------------------------------------------------------------

@@ -264,3 +264,97 @@ def test_the_stored_record_renders_as_evaluate_renders_it(tmp_path: Path) -> Non
     with api.open_register(str(tmp_path / "r.db")) as opened:
         submitted = api.submit(opened, GO)
         assert opened.record_json(submitted.evaluation.id) == render_json(api.evaluate(GO))
+
+
+# -- register diff ---------------------------------------------------------------
+
+
+def _worse_crm(tmp_path: Path) -> Path:
+    """The CRM proposal resubmitted with its first assessor's availability answer at 0."""
+    from techgate import api
+
+    base = api.load(Path(CONDITIONAL))
+    name = base.proposal.assessments[0].assessor
+    changed = api.proposal_with_answer(base.proposal, name, "availability", 0)
+    path = tmp_path / "crm-v2.yaml"
+    path.write_text(json.dumps(changed.model_dump(mode="json", exclude_none=True)), "utf-8")
+    return path
+
+
+def test_register_diff_compares_the_last_two_evaluations(register_url: str, tmp_path: Path) -> None:
+    run("register", "submit", CONDITIONAL, "--db", register_url)
+    run("register", "submit", GO, "--db", register_url)
+    worse = _worse_crm(tmp_path)
+    assert run("register", "submit", str(worse), "--db", register_url)[0] == ExitCode.NO_GO
+    code, out, err = run(
+        "register", "diff", "crm-consolidation", "--db", register_url, "-f", "json"
+    )
+    assert code == ExitCode.DECISION_WORSE, err
+    changes = json.loads(out)
+    assert (changes["before"]["decision"], changes["after"]["decision"]) == ("conditional", "no-go")
+    assert [gate["id"] for gate in changes["gates"]] == ["reliability-floor"]
+    # The same as 'techgate diff' on the two records saved by 'evaluate --json'.
+    before, after = tmp_path / "before.json", tmp_path / "after.json"
+    before.write_text(run("register", "show", "1", "--record", "--db", register_url)[1], "utf-8")
+    after.write_text(run("register", "show", "3", "--record", "--db", register_url)[1], "utf-8")
+    assert run("diff", str(before), str(after), "-f", "json")[1] == out
+    # Backwards, named explicitly: better.
+    code, out, _ = run(
+        "register", "diff", "crm-consolidation", "--before", "3", "--after", "1",
+        "--db", register_url, "-f", "markdown",
+    )  # fmt: skip
+    assert code == ExitCode.DECISION_BETTER and out.startswith("#")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["crm-consolidation"], "nothing to compare it with yet"),
+        (["crm-consolidation", "--before", "2"], "evaluation 2 is not an evaluation of"),
+        (["crm-consolidation", "--after", "9"], "evaluation 9 is not an evaluation of"),
+        (["nobody"], "has no evaluation of proposal 'nobody'"),
+    ],
+)
+def test_register_diff_refuses_what_it_cannot_compare(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    db = str(tmp_path / "techgate.db")
+    run("register", "submit", CONDITIONAL, "--db", db)
+    run("register", "submit", GO, "--db", db)
+    code, out, err = run("register", "diff", *args, "--db", db)
+    assert code == ExitCode.INVALID and message in err and out == ""
+    assert "Traceback" not in err
+
+
+# -- register audit --------------------------------------------------------------
+
+
+def test_audit_lists_the_chain_and_masks_what_it_is_asked_to(register_url: str) -> None:
+    run("register", "submit", NO_GO, "--by", "Ana Ruiz", "--db", register_url)
+    run(
+        "register", "decide", "1", "--outcome", "rejected", "--by", "Change board",
+        "--reason", "no route to a person", "--db", register_url,
+    )  # fmt: skip
+    code, out, _ = run("register", "audit", "--db", register_url, "-f", "json")
+    assert code == 0
+    full = json.loads(out)
+    assert [e["kind"] for e in full["items"]] == ["evaluation.submitted", "decision.recorded"]
+    assert full["items"][0]["data"]["submitted_by"] == "Ana Ruiz"
+    assert full["items"][1]["prev_hash"] == full["items"][0]["hash"]
+    code, out, _ = run(
+        "register", "audit", "--mask", "submitted_by", "--mask", "reason",
+        "--mask", "decided_by", "--db", register_url, "-f", "json",
+    )  # fmt: skip
+    masked = json.loads(out)["items"]
+    assert "Ana Ruiz" not in out and "Change board" not in out and "no route" not in out
+    assert masked[0]["data"]["submitted_by"] == "[masked]" and masked[0]["masked"] == [
+        "submitted_by"
+    ]
+    assert masked[1]["masked"] == ["decided_by", "reason"]
+    # Masking changes what is shown, never the chain: same hashes, same other fields.
+    assert [e["hash"] for e in masked] == [e["hash"] for e in full["items"]]
+    assert masked[1]["data"]["outcome"] == "rejected"
+    code, out, err = run("register", "audit", "--limit", "1", "--db", register_url)
+    assert code == 0 and out.startswith("1 ") and "evaluation.submitted" in out
+    assert "more: --after 1" in err
+    assert run("register", "audit", "--after", "2", "--db", register_url)[1] == "no events\n"

@@ -502,6 +502,11 @@ def test_the_audit_chain_pages(served: Served) -> None:
         assert rest["items"][0]["prev_hash"] == events[1]["hash"]
         verified = admin.get("/v1/verify").json()
         assert verified["intact"] and verified["head"] == rest["items"][-1]["hash"]
+        masked = admin.get("/v1/audit?limit=1&mask=name&mask=prefix")
+        event = masked.json()["items"][0]
+        assert event["data"]["name"] == "[masked]" and event["masked"] == ["name", "prefix"]
+        assert event["hash"] == events[0]["hash"]  # the hash is the unmasked event's
+        assert "mask=name&mask=prefix" in masked.headers["link"]
 
 
 # -- errors, health, metrics ----------------------------------------------------------------------

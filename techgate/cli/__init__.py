@@ -16,6 +16,7 @@ from techgate.cli.compare import compare
 from techgate.cli.criteria import criteria
 from techgate.cli.diff import diff
 from techgate.cli.evaluate import evaluate
+from techgate.cli.meeting_journal import meeting_journal
 from techgate.cli.moderate import moderate
 from techgate.cli.register import register
 from techgate.cli.report import report
@@ -24,7 +25,9 @@ from techgate.cli.scoresheet import scoresheet
 from techgate.cli.serve import serve
 from techgate.cli.token import token
 from techgate.cli.validate import validate
+from techgate.cli.webhook import webhook
 from techgate.cli.weights import weights
+from techgate.cli.whatif import whatif
 
 __all__ = ["ExitCode", "cli", "main"]
 
@@ -49,12 +52,15 @@ cli.add_command(criteria)
 cli.add_command(init)
 cli.add_command(schema)
 cli.add_command(weights)
+cli.add_command(whatif)
 
 cli.add_command(scoresheet)
 cli.add_command(moderate)
 cli.add_command(register)
 cli.add_command(token)
 cli.add_command(serve)
+cli.add_command(webhook)
+cli.add_command(meeting_journal)
 
 
 def main() -> None:

@@ -27,11 +27,15 @@ from techgate.cli.options import (
     paper_option,
     sensitivity_options,
     templates_option,
+    waivers_option,
 )
 from techgate.vocabulary import DocumentFormat, Paper, choices
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from techgate.model.evaluation import Evaluation, SensitivityRequest
+    from techgate.model.waiver import Waiver
 
 FORMAT_NAMES = tuple(choices(DocumentFormat))
 # Ctrl-C, a service manager's stop, the terminal closing.
@@ -47,6 +51,10 @@ class Job:
     pack: str | None
     pack_dirs: tuple[Path, ...] = ()
     sensitivity: SensitivityRequest | None = None
+    waivers: tuple[Waiver, ...] = ()
+    at: dt.datetime | None = None
+    """When waivers are judged: once for the whole batch, so every proposal sees the same."""
+    waivers_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +135,7 @@ def evaluate_one(path: str, job: Job) -> _Evaluated:
 
     try:
         loaded = api.load(Path(path), pack=job.pack, pack_dirs=job.pack_dirs)
-        record = api.evaluate(loaded, sensitivity=job.sensitivity)
+        record = api.evaluate(loaded, sensitivity=job.sensitivity, waivers=job.waivers, at=job.at)
     except InvalidInputError as error:
         return _Evaluated(ItemResult(path, "invalid", problems=tuple(map(str, error.problems))))
     except (TechgateError, OSError) as error:
@@ -193,6 +201,7 @@ def _parse_formats(value: str) -> tuple[str, ...]:
 @pack_option
 @paper_option
 @templates_option
+@waivers_option
 @sensitivity_options
 def batch(
     proposals: tuple[Path, ...],
@@ -203,6 +212,7 @@ def batch(
     pack_dirs: tuple[Path, ...],
     paper: str,
     templates: Path | None,
+    waivers_file: Path | None,
     sensitivity: SensitivityRequest | None,
 ) -> int:
     """Evaluate and render many PROPOSALS into --out-dir.
@@ -215,10 +225,15 @@ def batch(
     (4 no-go, 3 conditional, 0 go); 130 if stopped by Ctrl-C, 143 by SIGTERM,
     129 by SIGHUP.
     """
+    import datetime as dt
+
+    from techgate import api
     from techgate.cli.app import ExitCode
     from techgate.errors import single_problem
 
     names = _parse_formats(formats)
+    # Shared by every proposal: a bad waivers file stops the batch before anything is read.
+    waivers = () if waivers_file is None else api.read_waivers(waivers_file)
     job = Job(
         DocumentRequest(
             dict.fromkeys(map(DocumentFormat, names), f"{out_dir}/"), Paper(paper), templates
@@ -226,6 +241,9 @@ def batch(
         pack,
         pack_dirs,
         sensitivity,
+        waivers,
+        dt.datetime.now(dt.UTC),
+        waivers_file,
     )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -297,7 +315,7 @@ def _run(runner: _Runner, paths: list[str], job: Job, results: list[ItemResult])
 def input_templates(job: Job) -> list[Path]:
     from techgate.cli.output import input_paths
 
-    return input_paths(job.documents.templates, job.pack)
+    return input_paths(job.documents.templates, job.pack, job.waivers_file)
 
 
 def _same_files(paths: list[str]) -> dict[int, str]:

@@ -17,6 +17,7 @@ from techgate.cli.options import (
     pack_option,
     sensitivity_options,
     since_option,
+    waivers_option,
 )
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 )
 @document_options
 @since_option
+@waivers_option
 @sensitivity_options
 def evaluate(
     proposal: Path,
@@ -46,6 +48,7 @@ def evaluate(
     width: int | None,
     documents: DocumentRequest,
     since: Path | None,
+    waivers_file: Path | None,
     sensitivity: SensitivityRequest | None,
 ) -> int:
     """Evaluate PROPOSAL (a .yaml file) against a criteria pack.
@@ -53,9 +56,11 @@ def evaluate(
     Prints the decision in the chosen --format and writes any of --pdf,
     --html, --md and --json alongside; --sensitivity adds what would flip
     the decision; --since PREVIOUS.json adds what changed since that record
-    to the reports. For pipelines, --format junit (a test report), sarif
-    (code scanning) or github (annotations) name PROPOSAL as given, so give
-    it relative to the repository's root. Exit code, whatever the format:
+    to the reports; --waivers FILE applies the waivers in force (a waived
+    gate shows as waived, the decision is conditional at best). For
+    pipelines, --format junit (a test report), sarif (code scanning) or
+    github (annotations) name PROPOSAL as given, so give it relative to the
+    repository's root. Exit code, whatever the format:
     0 go, 3 conditional, 4 no-go, 2 invalid input, 1 unexpected error.
     """
     from techgate import api
@@ -75,16 +80,21 @@ def evaluate(
     check_since(since, documents)
     # The earlier record is read first: a bad one is refused before any scoring.
     previous = None if since is None else api.read_record(since)
+    # So is the waivers file: a bad one is bad input (exit 2), never a run without it.
+    waivers = () if waivers_file is None else api.read_waivers(waivers_file)
     loaded = api.load(proposal, pack=pack, pack_dirs=pack_dirs)
     show_notices(loaded.notices)
-    record = api.evaluate(loaded, sensitivity=sensitivity)
+    record = api.evaluate(loaded, sensitivity=sensitivity, waivers=waivers)
     chosen = OutputFormat(output_format)
     paths = document_paths(record, documents)
     target = None if output is None else resolve_output(output, record.proposal.id, chosen.suffix)
     outputs = [*paths.values(), *([target] if target else [])]
     # Every file read (the proposal, its pack, the packs that pack extends)
     # and every template is an input no output may replace.
-    inputs = [*loaded.read, *input_paths(proposal, pack, since, documents.templates)]
+    inputs = [
+        *loaded.read,
+        *input_paths(proposal, pack, since, waivers_file, documents.templates),
+    ]
     check_destinations(outputs, inputs)
     files = render_documents(record, documents, paths, previous)
     if target is not None:

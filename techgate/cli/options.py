@@ -304,6 +304,20 @@ def since_option(function: F) -> F:
     )(function)
 
 
+def waivers_option(function: F) -> F:
+    """--waivers FILE: waivers from the JSON 'techgate register waivers -f json' writes."""
+    return click.option(
+        "--waivers",
+        "waivers_file",
+        metavar="FILE",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Waivers to apply (the JSON 'techgate register waivers -f json' writes): those "
+        "for the proposal's id in force now (UTC) mark the failed gates they name as waived. "
+        "Trusted as the repository holding it is.",
+    )(function)
+
+
 def check_since(since: Path | None, documents: DocumentRequest) -> None:
     """--since changes only the reports; refuse it when none is written."""
     if since is not None and not set(documents.paths) - {DocumentFormat.JSON}:

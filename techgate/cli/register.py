@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from techgate.model.register import HumanDecision, StoredEvaluation
+    from techgate.model.waiver import Waiver
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -226,6 +227,48 @@ def history(proposal_id: str, db: str | None, output_format: str) -> int:
     return 0
 
 
+@register.command(name="diff")
+@click.argument("proposal_id")
+@click.option(
+    "--before",
+    type=click.IntRange(1, LARGEST_ID),
+    default=None,
+    help="The earlier evaluation's number (default: the one before --after).",
+)
+@click.option(
+    "--after",
+    type=click.IntRange(1, LARGEST_ID),
+    default=None,
+    help="The later evaluation's number (default: the latest).",
+)
+@click.option(
+    "--format",
+    "-f",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@db_option
+def diff_(
+    proposal_id: str, before: int | None, after: int | None, output_format: str, db: str | None
+) -> int:
+    """What changed between two evaluations of PROPOSAL_ID (by default its last two).
+
+    The same comparison as 'techgate diff' on two saved records, and the same
+    exit codes: 0 the decision did not change, 5 it got better, 6 it got
+    worse, 2 invalid input or an unusable database.
+    """
+    from techgate import api
+    from techgate.cli.app import ExitCode
+
+    with api.open_register(db) as opened:
+        changes = api.register_diff(opened, proposal_id, before=before, after=after)
+    click.echo(api.render_diff(changes, output_format), nl=False)
+    return ExitCode.for_direction(changes.direction)
+
+
 @register.command()
 @click.argument("evaluation_id", type=click.IntRange(1, LARGEST_ID))
 @click.option("--outcome", type=click.Choice(OUTCOMES), required=True, help="What was decided.")
@@ -260,6 +303,61 @@ def decide(
 
 
 @register.command()
+@click.option(
+    "--mask",
+    "masks",
+    metavar="FIELD",
+    multiple=True,
+    help="Show this field of every event as '[masked]' (repeatable), e.g. submitted_by, "
+    "decided_by, reason, owner, granted_by.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 500),
+    default=100,
+    show_default=True,
+    help="At most this many events.",
+)
+@click.option(
+    "--after",
+    type=click.IntRange(0, LARGEST_ID),
+    default=0,
+    help="Only events numbered above this (the previous page's last).",
+)
+@db_option
+@register_format_option
+def audit(
+    masks: tuple[str, ...], limit: int, after: int, db: str | None, output_format: str
+) -> int:
+    """Print the audit chain's events, oldest first, any field masked.
+
+    A masked export is for sharing (with an auditor, a ticket): its hashes
+    are those of the unmasked events, so the chain itself is checked with
+    'register verify' on the register.
+    """
+    import json
+
+    from techgate import api
+    from techgate.cli.output import printable
+
+    with api.open_register(db) as opened:
+        page = opened.audit(api.Page(limit=limit, after=after), masks)
+    if output_format == "json":
+        _echo_json(page)
+        return 0
+    if not page.items:
+        click.echo("no events")
+    for event in page.items:
+        data = json.dumps(event.data, sort_keys=True, ensure_ascii=False)
+        click.echo(
+            f"{event.seq} {_time(event.at)} {event.kind} {event.hash[:12]} {printable(data)}"
+        )
+    if page.next_after is not None:
+        click.echo(f"more: --after {page.next_after}", err=True)
+    return 0
+
+
+@register.command()
 @db_option
 @register_format_option
 def verify(db: str | None, output_format: str) -> int:
@@ -285,6 +383,145 @@ def verify(db: str | None, output_format: str) -> int:
         for problem in result.problems[1:]:
             click.echo(f"  also: {printable(problem.message)}")
     return ExitCode.GO if result.intact else ExitCode.TAMPERED
+
+
+@register.command()
+@click.argument("proposal_id")
+@click.argument("gate_id")
+@click.option("--owner", metavar="NAME", required=True, help="Who answers for the risk.")
+@click.option("--reason", metavar="TEXT", required=True, help="Why the failure is accepted.")
+@click.option("--ticket", metavar="REF", required=True, help="The ticket that tracks it.")
+@click.option(
+    "--expires",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    metavar="YYYY-MM-DD",
+    help="The last day it applies (through the end of that day, UTC); at most the pack's "
+    "max_waiver_days (default 365) from today.",
+)
+@click.option("--condition", metavar="TEXT", default=None, help="What must hold meanwhile.")
+@click.option("--by", metavar="NAME", required=True, help="The approver granting it.")
+@click.option(
+    "--requested-by", metavar="NAME", required=True, help="Who asked for it (not the approver)."
+)
+@click.option(
+    "--max-days",
+    type=click.IntRange(1, 3653),
+    default=None,
+    help="A tighter limit than the pack's on how far away --expires may be.",
+)
+@db_option
+@register_format_option
+def waive(
+    proposal_id: str,
+    gate_id: str,
+    owner: str,
+    reason: str,
+    ticket: str,
+    expires: dt.datetime,
+    condition: str | None,
+    by: str,
+    requested_by: str,
+    max_days: int | None,
+    db: str | None,
+    output_format: str,
+) -> int:
+    """Waive the failure of GATE_ID for PROPOSAL_ID until --expires.
+
+    The approver (--by) may be neither the one who asked (--requested-by)
+    nor the one who submitted the proposal's latest evaluation. The gate
+    shows as waived (never passed) in every later submission while the
+    waiver applies, and the decision is conditional at best.
+    """
+    from techgate import api
+
+    request = api.waiver_request(
+        {
+            "proposal_id": proposal_id,
+            "gate_id": gate_id,
+            "owner": owner,
+            "reason": reason,
+            "ticket": ticket,
+            "expires": expires.date(),
+            "condition": condition,
+            "requested_by": requested_by,
+        }
+    )
+    with api.open_register(db) as opened:
+        waiver = opened.waive(request, by=by, max_waiver_days=max_days)
+    if output_format == "json":
+        _echo_json(waiver)
+    else:
+        click.echo(f"granted {_waiver_lines(waiver, None)}")
+    return 0
+
+
+@register.command()
+@click.argument("proposal_id", required=False)
+@click.option("--all", "everything", is_flag=True, help="Expired and revoked waivers too.")
+@db_option
+@register_format_option
+def waivers(proposal_id: str | None, everything: bool, db: str | None, output_format: str) -> int:
+    """List the waivers in force (of PROPOSAL_ID, when given), oldest first.
+
+    -f json writes the file 'evaluate --waivers' and 'batch --waivers' read.
+    """
+    from techgate import api
+
+    with api.open_register(db) as opened:
+        now = opened.now()
+        found = opened.waivers(proposal_id, include_inactive=everything, at=now)
+    if output_format == "json":
+        _echo_json(found)
+        return 0
+    if not found.waivers:
+        click.echo("no waivers" if everything else "no waivers in force")
+    for waiver in found.waivers:
+        click.echo(_waiver_lines(waiver, now if everything else None))
+    return 0
+
+
+@register.command(name="revoke-waiver")
+@click.argument("waiver_id", type=click.IntRange(1, LARGEST_ID))
+@click.option("--by", metavar="NAME", required=True, help="Who withdraws it.")
+@click.option("--reason", metavar="TEXT", default=None, help="Why.")
+@db_option
+@register_format_option
+def revoke_waiver(
+    waiver_id: int, by: str, reason: str | None, db: str | None, output_format: str
+) -> int:
+    """Withdraw waiver WAIVER_ID: it no longer applies from now on."""
+    from techgate import api
+
+    with api.open_register(db) as opened:
+        waiver = opened.revoke_waiver(waiver_id, by, reason)
+    if output_format == "json":
+        _echo_json(waiver)
+    else:
+        click.echo(f"revoked {_waiver_lines(waiver, None)}")
+    return 0
+
+
+def _waiver_lines(waiver: Waiver, now: dt.datetime | None) -> str:
+    """The waiver in two or three lines, each printable (its text may hold line breaks)."""
+    from techgate import api
+    from techgate.cli.output import printable
+
+    state = ""
+    if waiver.revocation is not None:
+        state = f"  [revoked by {waiver.revocation.by} at {_time(waiver.revocation.at)}]"
+    elif now is not None:
+        state = "  [in force]" if api.applies(waiver, now) else "  [expired]"
+    lines = [
+        f"waiver {waiver.id}: {waiver.proposal_id} gate {waiver.gate_id} until "
+        f"{waiver.expires.isoformat()}, ticket {waiver.ticket}, owner {waiver.owner}; "
+        f"granted by {waiver.granted_by} at {_time(waiver.created_at)}, asked by "
+        f"{waiver.requested_by}{state}",
+        f"  reason: {waiver.reason}",
+    ]
+    if waiver.condition:
+        lines.append(f"  condition: {waiver.condition}")
+    return "\n".join(printable(line) for line in lines)
 
 
 def _echo_json(model: BaseModel) -> None:

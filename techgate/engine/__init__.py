@@ -5,6 +5,7 @@ Nothing here reads files, prints or knows about YAML or templates.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from techgate._version import __version__
@@ -14,6 +15,7 @@ from techgate.engine.decide import Outcome, decide
 from techgate.engine.gates import GateInputs, evaluate_gates
 from techgate.engine.margin import decision_margin
 from techgate.engine.scoring import Scores, score_pack
+from techgate.engine.waivers import waived_gates
 from techgate.errors import InputProblem, InvalidInputError
 from techgate.model.criteria import CriteriaPack
 from techgate.model.evaluation import (
@@ -32,6 +34,7 @@ from techgate.model.evaluation import (
 )
 from techgate.model.problems import dotted, proposal_problems
 from techgate.model.proposal import Proposal
+from techgate.model.waiver import Waiver
 
 if TYPE_CHECKING:
     from techgate.engine.sensitivity import WeightBasis
@@ -41,23 +44,33 @@ __all__ = ["evaluate", "evaluate_checked", "weight_basis_of"]
 
 
 def evaluate(
-    proposal: Proposal, pack: CriteriaPack, *, sensitivity: SensitivityRequest | None = None
+    proposal: Proposal,
+    pack: CriteriaPack,
+    *,
+    sensitivity: SensitivityRequest | None = None,
+    waivers: Iterable[Waiver] = (),
 ) -> Evaluation:
     """Judge the proposal by the pack. Raises InvalidInputError if they do not fit together."""
     _check(proposal, pack)
-    return evaluate_checked(proposal, pack, sensitivity=sensitivity)
+    return evaluate_checked(proposal, pack, sensitivity=sensitivity, waivers=waivers)
 
 
 def evaluate_checked(
-    proposal: Proposal, pack: CriteriaPack, *, sensitivity: SensitivityRequest | None = None
+    proposal: Proposal,
+    pack: CriteriaPack,
+    *,
+    sensitivity: SensitivityRequest | None = None,
+    waivers: Iterable[Waiver] = (),
 ) -> Evaluation:
     """Judge a proposal that the loader has already checked against this pack.
 
     For techgate.api, which runs every check once with file lines; anything
     else calls evaluate(), which checks first. With sensitivity, the record
-    carries what would flip the decision (engine.sensitivity).
+    carries what would flip the decision (engine.sensitivity). waivers are
+    those in force (the caller checks model.waiver.applies); each one for
+    this proposal id marks its gate waived when that gate failed.
     """
-    run = _judged(proposal, pack)
+    run = _judged(proposal, pack, tuple(waivers))
     scores, analyses, indicators, gaps, gates, outcome = run
     assessors = tuple(sorted(a.assessor for a in proposal.assessments))
     dates = [proposal.date, *(a.date for a in proposal.assessments if a.date)]
@@ -158,7 +171,7 @@ class _Run(NamedTuple):
     outcome: Outcome
 
 
-def _judged(proposal: Proposal, pack: CriteriaPack) -> _Run:
+def _judged(proposal: Proposal, pack: CriteriaPack, waivers: tuple[Waiver, ...] = ()) -> _Run:
     """Every step up to the decision, with the unrounded figures the margin needs."""
     traits = proposal.traits
     answers = apply_moderation(proposal, aggregate_answers(proposal, pack.policy.aggregation))
@@ -177,6 +190,8 @@ def _judged(proposal: Proposal, pack: CriteriaPack) -> _Run:
         pack,
         GateInputs(proposal, traits, analyses, {c.id: c for c in scores.criteria}, indicators),
     )
+    if waivers:
+        gates = waived_gates(gates, waivers, proposal.id)
     outcome = decide(
         pack, scores.score, scores.confidence, scores.coverage, scores.criteria, gates, gaps
     )

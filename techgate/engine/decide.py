@@ -48,6 +48,19 @@ def score_decision(score: float, policy: DecisionPolicy) -> Decision:
     return Decision.NO_GO
 
 
+def held_severities(gates: Iterable[GateResult]) -> list[Severity]:
+    """What each gate holds the decision to: a failed gate its severity, a waived gate
+    conditional (a waiver lifts the gate's own severity, never past conditional)."""
+    return [
+        g.severity if g.status is GateStatus.FAILED else Severity.CONDITIONAL
+        for g in gates
+        if g.status in _HOLDING
+    ]
+
+
+_HOLDING = (GateStatus.FAILED, GateStatus.WAIVED)
+
+
 def combine(by_score: Decision, severities: Iterable[Severity], capped: bool) -> Decision:
     """The worst of the score's decision, each failed gate's severity and the policy caps."""
     decision = by_score
@@ -68,15 +81,24 @@ def decide(
     policy = pack.policy
     indicators = [ind for crit in criteria for ind in crit.indicators]
     failed = [g for g in gates if g.status is GateStatus.FAILED]
+    waived = [g for g in gates if g.status is GateStatus.WAIVED]
     by_score = score_decision(score, policy)
     caps = list(_caps(policy, confidence, coverage, indicators))
-    decision = combine(by_score, (g.severity for g in failed), bool(caps))
-    reasons = _reasons(failed, by_score, score, caps, indicators, pack)
+    decision = combine(by_score, held_severities(gates), bool(caps))
+    reasons = _reasons(failed, waived, by_score, score, caps, indicators, pack)
     conditions: tuple[Condition, ...] = ()
     if decision is not Decision.GO:
         conditions = tuple(
             _conditions(
-                failed, score, policy, confidence, coverage, indicators, gaps, pack.scale.maximum
+                failed,
+                waived,
+                score,
+                policy,
+                confidence,
+                coverage,
+                indicators,
+                gaps,
+                pack.scale.maximum,
             )
         )
     return Outcome(decision, by_score, tuple(ref for _, ref, _ in caps), reasons, conditions)
@@ -130,6 +152,7 @@ def _score_reason(
 
 def _reasons(
     failed: list[GateResult],
+    waived: list[GateResult],
     by_score: Decision,
     score: float,
     caps: list[tuple[str, str, str]],
@@ -147,6 +170,7 @@ def _reasons(
         )
         for g in ordered_gates
     ]
+    drafts += [("gate", g.id, "against", None, _waived_reason(g)) for g in waived]
     drafts.append(_score_reason(by_score, score, pack.policy))
     drafts += [(kind, ref, "against", None, text) for kind, ref, text in caps]
     # Indicators argue for or against by how far they sit from the level the
@@ -194,8 +218,32 @@ def _indicator_text(ind: IndicatorResult, pack: CriteriaPack) -> str:
     return text
 
 
+def _waived_reason(gate: GateResult) -> str:
+    waiver = gate.waiver
+    assert waiver is not None
+    return (
+        f"Gate '{gate.title}' failed ({gate.severity.value}): {gate.reason}; waived until "
+        f"{waiver.expires.isoformat()} by waiver {waiver.id} (ticket {waiver.ticket}), so it "
+        "holds the decision at conditional instead."
+    )
+
+
+def _waiver_condition(gate: GateResult) -> str:
+    waiver = gate.waiver
+    assert waiver is not None
+    text = (
+        f"Waiver {waiver.id} (ticket {waiver.ticket}, owner {waiver.owner}, granted by "
+        f"{waiver.granted_by}) accepts that gate '{gate.title}' failed, until the end of "
+        f"{waiver.expires.isoformat()} (UTC); then it counts as {gate.severity.value} again."
+    )
+    if waiver.condition:
+        text += f" While it applies: {waiver.condition}"
+    return text
+
+
 def _conditions(
     failed: list[GateResult],
+    waived: list[GateResult],
     score: float,
     policy: DecisionPolicy,
     confidence: float,
@@ -206,6 +254,8 @@ def _conditions(
 ) -> Iterable[Condition]:
     for gate in failed:
         yield Condition.trusted(source=gate.id, text=gate.condition or gate.reason)
+    for gate in waived:
+        yield Condition.trusted(source=gate.id, text=_waiver_condition(gate))
     if score < policy.go_threshold:
         yield Condition.trusted(
             source="score", text=_improvement_plan(score, policy, indicators, scale_max)

@@ -111,6 +111,7 @@ def _result(gate: Gate, verdict: _Verdict) -> GateResult:
         condition=condition,
         missing_facts=verdict.missing,
         lenient=lenient,
+        waiver=None,
     )
 
 

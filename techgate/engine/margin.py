@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass
 
 from techgate.engine.aggregate import median_of, spread_of
-from techgate.engine.decide import combine
+from techgate.engine.decide import combine, held_severities
 from techgate.engine.numbers import points
 from techgate.engine.scoring import Raw, agreement_loss
 from techgate.engine.table import pack_table
@@ -76,9 +76,9 @@ def margin_state(
         for gate, _ in deps:
             touched.setdefault(id(gate), set()).add(key)
     failed = [
-        (_SEVERITY_RANK[r.severity], touched.get(id(g), set()))
+        (_held_rank(r), touched.get(id(g), set()))
         for g, r in pairs
-        if r.status is GateStatus.FAILED
+        if r.status in (GateStatus.FAILED, GateStatus.WAIVED)
     ]
     # Most indicators touch no failed gate: they share the worst rank of all.
     worst = max((rank for rank, _ in failed), default=0)
@@ -94,6 +94,11 @@ def _band(score: float, go: float, conditional: float) -> int:
 
 
 _SEVERITY_RANK = {Severity.NO_GO: 2, Severity.CONDITIONAL: 1}
+
+
+def _held_rank(result: GateResult) -> int:
+    """The rank a failing gate holds the decision at: a waived one, conditional at most."""
+    return 1 if result.status is GateStatus.WAIVED else _SEVERITY_RANK[result.severity]
 
 
 def decision_margin(
@@ -155,8 +160,8 @@ def decision_margin(
             )
             (better if outcome.rank < decision.rank else worse).append((-weight, flip))
     for gate in gates:
-        if gate.status is GateStatus.FAILED:
-            others = [g.severity for g in gates if g.status is GateStatus.FAILED and g is not gate]
+        if gate.status in (GateStatus.FAILED, GateStatus.WAIVED):
+            others = held_severities(g for g in gates if g is not gate)
             outcome = combine(by_score, others, bool(caps))
             if outcome is not decision:
                 flip = Flip.trusted(
@@ -164,8 +169,7 @@ def decision_margin(
                 )
                 better.append((0.0, flip))
     if caps:
-        failed = [g.severity for g in gates if g.status is GateStatus.FAILED]
-        outcome = combine(by_score, failed, False)
+        outcome = combine(by_score, held_severities(gates), False)
         if outcome is not decision:
             better.append(
                 (
@@ -208,8 +212,11 @@ def decision_with(state: MarginState, key: str, delta: float, confidence_delta: 
             before = raw.criterion_score[raw.criterion_of[key]] or 0.0
             failed = points(before + raw.within[key] * delta * 100) < gate.min_score
         if failed:
-            severity = result.severity if result.status is GateStatus.FAILED else gate.severity
-            rank = max(rank, _SEVERITY_RANK[severity])
+            if result.status is GateStatus.WAIVED:
+                rank = max(rank, 1)  # still failing, still waived
+            else:
+                severity = result.severity if result.status is GateStatus.FAILED else gate.severity
+                rank = max(rank, _SEVERITY_RANK[severity])
     capped = bool(state.caps)
     if confidence_delta:
         others = set(state.caps) - {"min_confidence"}
@@ -340,7 +347,7 @@ def _binding(state: MarginState, by_score: Decision) -> tuple[str, ...]:
     binding = [
         g.id
         for g in state.gates
-        if g.status is GateStatus.FAILED and Decision(g.severity.value) is decision
+        if g.status in (GateStatus.FAILED, GateStatus.WAIVED) and _RANKS[_held_rank(g)] is decision
     ]
     if by_score is decision:
         binding.append("score")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from techgate.engine.decide import held_severities
 from techgate.engine.margin import decision_with, margin_state
 from techgate.engine.numbers import share
 from techgate.engine.scoring import DISAGREEMENT_PENALTY, Raw
@@ -36,7 +37,6 @@ from techgate.model.criteria import CriteriaPack, DecisionPolicy
 from techgate.model.evaluation import (
     Decision,
     GateResult,
-    GateStatus,
     IndicatorResult,
     IndicatorStatus,
     LevelSwing,
@@ -115,7 +115,8 @@ def weight_basis(
             (column[raw.criterion_of[key]], raw.within[key], result.evidence_strength, agreement)
         )
     scores = [raw.criterion_score[crit.id] for crit, _ in table.criteria]
-    failed = [_SEVERITY_RANK[g.severity.value] for g in gates if g.status is GateStatus.FAILED]
+    # A waived gate holds the decision at conditional, as decide() counts it.
+    failed = [_SEVERITY_RANK[s.value] for s in held_severities(gates)]
     return WeightBasis(
         ids=tuple(crit.id for crit, _ in table.criteria),
         titles=tuple(crit.title for crit, _ in table.criteria),

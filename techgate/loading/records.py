@@ -31,8 +31,21 @@ class _Refused(ValueError):
 
 def read_evaluation(path: Path) -> Evaluation:
     """A record written by 'techgate evaluate'."""
+    document = read_json_document(
+        path, MAX_RECORD_BYTES, "a record is the JSON 'techgate evaluate --json' writes", "a record"
+    )
+    record = validate_document(Evaluation, document)
+    twice = [document.problem(where, message, "") for where, message in _named_twice(record)]
+    if twice:
+        raise InvalidInputError(twice)
+    return record
+
+
+def read_json_document(path: Path, limit: int, hint: str, what: str) -> Document:
+    """A JSON file techgate wrote, read strictly: at most limit bytes of UTF-8, no duplicate
+    keys, no NaN or huge numbers, no lone surrogates, not nested past the parser's depth."""
     name = str(path)
-    raw = read_limited(path, name, MAX_RECORD_BYTES)
+    raw = read_limited(path, name, limit)
     text = decode_utf8(raw, name)
     try:
         data = json.loads(
@@ -45,19 +58,14 @@ def read_evaluation(path: Path) -> Evaluation:
         raise InvalidInputError(
             [
                 InputProblem(
-                    name,
-                    error.lineno,
-                    error.colno,
-                    "",
-                    f"not valid JSON: {error.msg}",
-                    "a record is the JSON 'techgate evaluate --json' writes",
+                    name, error.lineno, error.colno, "", f"not valid JSON: {error.msg}", hint
                 )
             ]
         ) from None
     except _Refused as error:
         raise single_problem(name, str(error), line=1) from None
     except RecursionError:
-        raise single_problem(name, "nested too deeply to be a record", line=1) from None
+        raise single_problem(name, f"nested too deeply to be {what}", line=1) from None
     # Positions come from the YAML reader, which maps files up to its own limit.
     document = Document(name, data, text if len(raw) <= MAX_FILE_BYTES else None)
     broken = _lone_surrogate(data, ())
@@ -65,11 +73,7 @@ def read_evaluation(path: Path) -> Evaluation:
         raise InvalidInputError(
             [document.problem(broken, "holds a lone surrogate escape (\\ud800-\\udfff)", "")]
         )
-    record = validate_document(Evaluation, document)
-    twice = [document.problem(where, message, "") for where, message in _named_twice(record)]
-    if twice:
-        raise InvalidInputError(twice)
-    return record
+    return document
 
 
 def _named_twice(record: Evaluation) -> list[tuple[tuple[str | int, ...], str]]:

@@ -135,8 +135,14 @@ def _document_path(data: Any, loc: tuple[int | str, ...]) -> DocPath:
             node = node[part]
         elif not last:
             continue
+        elif (isinstance(node, dict) and isinstance(part, str)) or (
+            isinstance(node, list) and isinstance(part, int)
+        ):
+            node = None  # a key or item the document lacks (a missing field)
         else:
-            node = None
+            # A union member's name after the value itself ('participants',
+            # 'constrained-int'): the value is the place, for every member.
+            continue
         path.append(part)
     return tuple(path)
 

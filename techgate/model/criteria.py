@@ -295,6 +295,12 @@ class Aggregation(StrEnum):
     MEAN = "mean"
 
 
+DEFAULT_WAIVER_DAYS = 365
+"""How long a waiver may run when the pack does not say: a year."""
+MAX_WAIVER_DAYS_LIMIT = 3653
+"""No pack may let a waiver run longer than ten years."""
+
+
 class DecisionPolicy(Frozen):
     """Thresholds that turn scores into a decision."""
 
@@ -321,6 +327,14 @@ class DecisionPolicy(Frozen):
     agree ('low'); from it up to spread_high_above they differ ('medium')."""
     spread_high_above: Share = 0.5
     """Spread band: a spread above this share of the scale is 'high'."""
+    # Added after records and pack hashes existed: left out of the JSON at its default, so a
+    # pack that does not set it hashes, and its records read, byte for byte as before.
+    max_waiver_days: Annotated[
+        int,
+        Field(ge=1, le=MAX_WAIVER_DAYS_LIMIT, exclude_if=lambda days: days == DEFAULT_WAIVER_DAYS),
+    ] = DEFAULT_WAIVER_DAYS
+    """Longest a waiver of one of this pack's gates may run: its expiry date at most this many
+    days after the day it is granted (a register may set a tighter limit of its own)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> DecisionPolicy:
@@ -552,6 +566,8 @@ class PolicyOverrides(Frozen):
     spread_medium_from: Share | None = None
     """See the decision policy."""
     spread_high_above: Share | None = None
+    """See the decision policy."""
+    max_waiver_days: Annotated[int, Field(ge=1, le=MAX_WAIVER_DAYS_LIMIT)] | None = None
     """See the decision policy."""
 
 

@@ -173,6 +173,27 @@ class GateStatus(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     NOT_APPLICABLE = "not-applicable"
+    WAIVED = "waived"
+    """Failed, and a waiver in force accepts the failure for this proposal: never 'passed'."""
+
+
+class GateWaiver(Record):
+    """The waiver that accepts a failed gate for this proposal (see docs/register.md)."""
+
+    id: int
+    """The waiver's number in the register that granted it."""
+    owner: str
+    """Who answers for the risk while the gate stays failed."""
+    reason: str
+    """Why the failure is accepted."""
+    ticket: str
+    """The change or risk ticket that tracks it."""
+    expires: dt.date
+    """The last day it applies (through the end of that day, UTC)."""
+    condition: str | None
+    """What must hold while it applies, if anything."""
+    granted_by: str
+    """The approver who granted it (never the one who asked for it)."""
 
 
 class GateResult(Record):
@@ -185,9 +206,9 @@ class GateResult(Record):
     kind: str
     """Gate type."""
     status: GateStatus
-    """passed, failed or not-applicable."""
+    """passed, failed, not-applicable, or waived (failed, with a waiver in force)."""
     passed: bool
-    """False only when the gate failed."""
+    """False when the gate failed, waived or not."""
     severity: Severity
     """What failing does (for a failed gate, what it did)."""
     reason: str
@@ -198,6 +219,10 @@ class GateResult(Record):
     """Facts the gate needed that the proposal does not state; judged at their worst."""
     lenient: bool
     """The pack lets this gate off more lightly than the worst honest answer would."""
+    # Absent from the JSON when null, so that records of gates without a waiver are byte for
+    # byte what they were before waivers existed (and hash the same).
+    waiver: GateWaiver | None = Field(default=None, exclude_if=lambda waiver: waiver is None)
+    """The waiver that accepts this gate's failure, for a waived gate; absent otherwise."""
 
 
 class Reason(Record):

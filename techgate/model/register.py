@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -207,6 +207,38 @@ class VerifyResult(Record):
     """What was found out of place, the earliest event first."""
 
 
+MASKED = "[masked]"
+"""What a masked field's value reads as in an exported audit event."""
+
+
+class AuditEvent(Record):
+    """One event of the audit chain, as exported (with any masked fields replaced)."""
+
+    seq: int
+    """The event's number, from 1, with no gaps."""
+    kind: str
+    """What changed: evaluation.submitted, decision.recorded, ..."""
+    at: dt.datetime
+    """When (UTC)."""
+    prev_hash: str
+    """The hash of the event before (64 zeros for the first)."""
+    hash: str
+    """sha256(prev_hash + the event's canonical JSON), over the unmasked event."""
+    data: dict[str, Any]
+    """The event's data (see docs/register.md); masked fields read '[masked]'."""
+    masked: tuple[str, ...]
+    """The fields of data that were masked in this export, sorted."""
+
+
+class AuditPage(Record):
+    """One page of the audit chain."""
+
+    items: tuple[AuditEvent, ...]
+    """Events, oldest first."""
+    next_after: int | None
+    """Pass as 'after' for the next page; null on the last."""
+
+
 # -- the service: tokens, installed packs, the audit log ---------------------------------------
 
 
@@ -282,29 +314,3 @@ class PackInstall(Record):
     """Who installed or removed it."""
     installed_at: dt.datetime
     """When (UTC)."""
-
-
-class AuditEvent(Record):
-    """One event of the audit chain, as stored."""
-
-    seq: int
-    """Its place in the chain: 1, 2, 3..."""
-    kind: str
-    """What happened: evaluation.submitted, decision.recorded, token.created..."""
-    at: dt.datetime
-    """When (UTC)."""
-    prev_hash: str
-    """Hash of the event before it (64 zeros for the first)."""
-    hash: str
-    """sha256(prev_hash + event_json)."""
-    event_json: str
-    """The event's canonical JSON, exactly as hashed."""
-
-
-class AuditPage(Record):
-    """One page of the audit chain."""
-
-    items: tuple[AuditEvent, ...]
-    """Events in chain order."""
-    next_after: int | None
-    """Pass as 'after' for the next page; null on the last."""

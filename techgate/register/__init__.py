@@ -22,8 +22,14 @@ __all__ = [
 ]
 
 
-def open_register(url: str | None = None, *, clock: Clock = utc_now) -> Register:
-    """Open the register at url, TECHGATE_DB or ./techgate.db; create and migrate it if needed."""
+def open_register(
+    url: str | None = None, *, clock: Clock = utc_now, max_waiver_days: int | None = None
+) -> Register:
+    """Open the register at url, TECHGATE_DB or ./techgate.db; create and migrate it if needed.
+
+    max_waiver_days: this register's own limit on how long a waiver may run,
+    applied as well as each pack's (the tighter wins).
+    """
     from techgate.register.database import make_engine, translated, upgrade
 
     chosen = resolve_url(url)
@@ -34,4 +40,4 @@ def open_register(url: str | None = None, *, clock: Clock = utc_now) -> Register
         except BaseException:
             engine.dispose()
             raise
-    return Register(engine, shown(chosen), clock)
+    return Register(engine, shown(chosen), clock, max_waiver_days=max_waiver_days)

@@ -10,11 +10,12 @@ at a time, and a submission checks for its identical twin under that lock.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Select, delete, insert, select, text
 
@@ -23,6 +24,7 @@ from techgate.model.criteria import CriteriaPack
 from techgate.model.evaluation import Decision, Evaluation
 from techgate.model.proposal import Proposal
 from techgate.model.register import (
+    MASKED,
     AuditEvent,
     AuditPage,
     DecisionStatus,
@@ -37,6 +39,7 @@ from techgate.model.register import (
     Submitted,
     VerifyResult,
 )
+from techgate.model.waiver import Waiver, WaiverList, WaiverRequest
 from techgate.register import chain
 from techgate.register.database import translated, writing
 from techgate.register.installs import Installs
@@ -51,7 +54,12 @@ from techgate.register.tables import (
 from techgate.register.tokens import Tokens
 from techgate.vocabulary import LARGEST_ID
 
+if TYPE_CHECKING:
+    from techgate.register.webhooks import WebhookStore
+
 Clock = Callable[[], dt.datetime]
+AppendEvent = Callable[[Connection, str, str, dict[str, Any]], None]
+"""Register._append_event: one audit event, in the caller's write transaction."""
 MAX_NAME = 200
 MAX_REASON = 10_000
 
@@ -103,14 +111,39 @@ from what was stored and the record's text."""
 class Register(Tokens, Installs):
     """One register database. Open it with techgate.api.open_register."""
 
-    def __init__(self, engine: Engine, url: str, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        url: str,
+        clock: Clock = utc_now,
+        *,
+        max_waiver_days: int | None = None,
+    ) -> None:
         self._engine = engine
         self.url = url
         """The database, as it may be printed (any password masked)."""
         self._clock = clock
+        if max_waiver_days is not None and max_waiver_days < 1:
+            raise single_problem(
+                "<register>", "must allow at least one day", field="max_waiver_days"
+            )
+        self.max_waiver_days = max_waiver_days
+        """This register's own limit on how long a waiver may run (days), tighter than a
+        pack's max_waiver_days when set; None leaves it to the pack."""
+
+    def now(self) -> dt.datetime:
+        """The register's clock (UTC): what it stamps rows with and judges waivers at."""
+        return self._clock()
 
     def close(self) -> None:
         self._engine.dispose()
+
+    @property
+    def webhooks(self) -> WebhookStore:
+        """Subscriptions, the outbox and delivery tries (see techgate.register.webhooks)."""
+        from techgate.register.webhooks import WebhookStore
+
+        return WebhookStore(self._engine, self.url, self._clock)
 
     def __enter__(self) -> Register:
         return self
@@ -128,16 +161,18 @@ class Register(Tokens, Installs):
         record_json: str,
         *,
         by: str | None = None,
+        at: dt.datetime | None = None,
     ) -> Submitted:
         """Store an evaluation (and its proposal and pack when new); identical inputs store nothing.
 
         record_json is the record exactly as 'evaluate --json' writes it; its
-        sha256 is the evaluation's identity.
+        sha256 is the evaluation's identity. at is when it was judged (the
+        moment its waivers were chosen at; default: the register's clock now).
         """
         if by is not None:
             by = _name(by, "by")
         with translated(self.url), writing(self._engine) as connection:
-            return self._submit(connection, proposal, pack, record, record_json, by)
+            return self._submit(connection, proposal, pack, record, record_json, by, at)
 
     def submit_once(
         self,
@@ -147,6 +182,7 @@ class Register(Tokens, Installs):
         record_json: str,
         *,
         by: str,
+        at: dt.datetime | None = None,
         claim: IdempotencyClaim,
         respond: Respond,
     ) -> StoredResponse:
@@ -165,7 +201,7 @@ class Register(Tokens, Installs):
             earlier = _stored_response(connection, claim)
             if earlier is not None:
                 return earlier
-            submitted = self._submit(connection, proposal, pack, record, record_json, by)
+            submitted = self._submit(connection, proposal, pack, record, record_json, by, at)
             status_code, body = respond(submitted, record_json)
             connection.execute(
                 insert(IdempotencyKeyRow).values(
@@ -194,6 +230,7 @@ class Register(Tokens, Installs):
         record: Evaluation,
         record_json: str,
         by: str | None,
+        at: dt.datetime | None,
     ) -> Submitted:
         record_sha256 = chain.sha256_text(record_json)
         existing = connection.execute(
@@ -201,7 +238,7 @@ class Register(Tokens, Installs):
         ).one_or_none()
         if existing is not None:
             return Submitted.trusted(evaluation=self._stored(connection, existing), created=False)
-        at = stamp(self._clock())
+        stamped = stamp(self._clock() if at is None else at)
         new_proposal = self._add_once(
             connection,
             ProposalRow,
@@ -210,7 +247,7 @@ class Register(Tokens, Installs):
                 "sha256": proposal.sha256,
                 "proposal_id": proposal.id,
                 "canonical_json": proposal.canonical_json,
-                "stored_at": at,
+                "stored_at": stamped,
             },
         )
         new_pack = self._add_once(
@@ -222,7 +259,7 @@ class Register(Tokens, Installs):
                 "pack_id": pack.id,
                 "version": pack.version,
                 "canonical_json": pack.canonical_json,
-                "stored_at": at,
+                "stored_at": stamped,
             },
         )
         summary = record.proposal
@@ -240,7 +277,7 @@ class Register(Tokens, Installs):
             "pack_id": record.pack.id,
             "pack_version": record.pack.version,
             "submitted_by": by,
-            "submitted_at": at,
+            "submitted_at": stamped,
             "record_json": record_json,
         }
         evaluation_id = connection.execute(
@@ -249,13 +286,14 @@ class Register(Tokens, Installs):
         self._append_event(
             connection,
             "evaluation.submitted",
-            at,
+            stamped,
             {
                 **evaluation_event(evaluation_id, values),
                 "new_proposal": new_proposal,
                 "new_pack": new_pack,
             },
         )
+        _notify(connection, "evaluation.created", stamped, created_message(evaluation_id, values))
         row = connection.execute(
             select(EvaluationRow).where(EvaluationRow.id == evaluation_id)
         ).one()
@@ -301,8 +339,75 @@ class Register(Tokens, Installs):
             self._append_event(
                 connection, "decision.recorded", at, decision_event(decision_id, values)
             )
+            _notify(
+                connection,
+                "decision.recorded",
+                at,
+                {**decision_event(decision_id, values), "proposal_id": evaluation.proposal_id},
+            )
             row = connection.execute(select(DecisionRow).where(DecisionRow.id == decision_id)).one()
             return _decision(row)
+
+    def waive(
+        self, request: WaiverRequest, *, by: str, max_waiver_days: int | None = None
+    ) -> Waiver:
+        """Grant a waiver of one gate for one proposal id, by an approver.
+
+        Refused (InvalidInputError naming the field): an approver who asked for
+        it or submitted the proposal's latest evaluation; a proposal id never
+        evaluated; a gate not in the pack of its latest evaluation; an expiry
+        in the past or beyond the tightest of the pack's max_waiver_days, this
+        register's and max_waiver_days here; owner, reason or ticket that say
+        nothing visible or hold control characters.
+        """
+        from techgate.register import waivers
+
+        limits = [d for d in (self.max_waiver_days, max_waiver_days) if d is not None]
+        return waivers.grant(
+            self._engine,
+            self.url,
+            self._clock(),
+            self._append_event,
+            request,
+            by,
+            min(limits) if limits else None,
+        )
+
+    def revoke_waiver(self, waiver_id: int, by: str, reason: str | None = None) -> Waiver:
+        """Withdraw a waiver before it expires: it no longer applies from now on."""
+        from techgate.register import waivers
+
+        return waivers.revoke(
+            self._engine, self.url, self._clock(), self._append_event, waiver_id, by, reason
+        )
+
+    def waivers(
+        self,
+        proposal_id: str | None = None,
+        include_inactive: bool = False,
+        at: dt.datetime | None = None,
+    ) -> WaiverList:
+        """Waivers in force at 'at' (default: now), oldest first; with include_inactive, every
+        one, expired and revoked included."""
+        from techgate.register import waivers
+
+        return waivers.listed(
+            self._engine, self.url, at or self._clock(), proposal_id, include_inactive
+        )
+
+    def waivers_expired_between(self, start: dt.datetime, end: dt.datetime) -> WaiverList:
+        """Waivers whose expiry fell in (start, end], not revoked before it: for a sweep that
+        announces 'waiver.expired' (consecutive spans name each waiver once)."""
+        from techgate.register import waivers
+
+        return waivers.expired_between(self._engine, self.url, start, end)
+
+    def announce_expired_waivers(self) -> tuple[Waiver, ...]:
+        """Announce waivers that expired since the last sweep (an audit event and a
+        'waiver.expired' webhook each); run before every delivery pass."""
+        from techgate.register import waivers
+
+        return waivers.announce_expired(self._engine, self.url, self._clock(), self._append_event)
 
     @staticmethod
     def _add_once(connection: Connection, table: Any, key: str, values: dict[str, Any]) -> bool:
@@ -420,29 +525,70 @@ class Register(Tokens, Installs):
             decisions=tuple(_decision(d) for d in decisions),
         )
 
-    def events(self, after: int = 0, limit: int = 100) -> AuditPage:
-        """The audit chain's events numbered above 'after', up to 'limit' of them."""
-        query = (
-            select(AuditEventRow)
-            .where(AuditEventRow.seq > after)
-            .order_by(AuditEventRow.seq)
-            .limit(limit + 1)
+    def pair(
+        self, proposal_id: str, before: int | None = None, after: int | None = None
+    ) -> tuple[Evaluation, Evaluation]:
+        """Two stored records of one proposal id, to be compared: by default its latest
+        evaluation and the one before it; 'after' alone compares it with the one before it."""
+        evaluations = self.history(proposal_id).evaluations
+        ids = [stored.id for stored in evaluations]
+        for number, field in ((before, "before"), (after, "after")):
+            if number is not None and number not in ids:
+                raise single_problem(
+                    "<register>",
+                    f"evaluation {number} is not an evaluation of proposal {proposal_id!r}",
+                    f"its evaluations are {', '.join(map(str, ids))}",
+                    field=field,
+                )
+        later = after if after is not None else ids[-1]
+        if before is None:
+            earlier = [number for number in ids if number < later]
+            if not earlier:
+                raise single_problem(
+                    "<register>",
+                    f"has no evaluation of proposal {proposal_id!r} before evaluation {later}",
+                    "there is nothing to compare it with yet",
+                    field="before",
+                )
+            before = earlier[-1]
+        return (
+            Evaluation.model_validate_json(self.record_json(before)),
+            Evaluation.model_validate_json(self.record_json(later)),
         )
+
+    def audit(self, page: Page | None = None, mask: Sequence[str] = ()) -> AuditPage:
+        """The audit chain's events, oldest first, a page at a time; each field named in
+        'mask' (at any depth of an event's data) reads '[masked]'."""
+        page = page or Page()
+        hidden = frozenset(mask)
+        for field in hidden:
+            _utf8(field, "mask")
         with translated(self.url), self._engine.connect() as connection:
-            rows = connection.execute(query).all()
-        items = tuple(
-            AuditEvent.trusted(
-                seq=row.seq,
-                kind=row.kind,
-                at=parse_stamp(row.at),
-                prev_hash=row.prev_hash,
-                hash=row.hash,
-                event_json=row.event_json,
+            rows = connection.execute(
+                select(AuditEventRow)
+                .where(AuditEventRow.seq > page.after)
+                .order_by(AuditEventRow.seq)
+                .limit(page.limit + 1)
+            ).all()
+        items = []
+        for row in rows[: page.limit]:
+            data = json.loads(row.event_json)["data"]
+            found: set[str] = set()
+            items.append(
+                AuditEvent.trusted(
+                    seq=row.seq,
+                    kind=row.kind,
+                    at=parse_stamp(row.at),
+                    prev_hash=row.prev_hash,
+                    hash=row.hash,
+                    data=_masked(data, hidden, found),
+                    masked=tuple(sorted(found)),
+                )
             )
-            for row in rows[:limit]
+        more = len(rows) > page.limit
+        return AuditPage.trusted(
+            items=tuple(items), next_after=items[-1].seq if more and items else None
         )
-        more = len(rows) > limit
-        return AuditPage.trusted(items=items, next_after=items[-1].seq if more and items else None)
 
     def ping(self) -> None:
         """Ask the database to answer; UnavailableError when it does not."""
@@ -497,6 +643,21 @@ class Register(Tokens, Installs):
             status=status,
             latest_decision=latest,
         )
+
+
+def _masked(value: Any, hidden: frozenset[str], found: set[str]) -> Any:
+    if isinstance(value, dict):
+        masked = {}
+        for key, item in value.items():
+            if key in hidden:
+                found.add(key)
+                masked[key] = MASKED
+            else:
+                masked[key] = _masked(item, hidden, found)
+        return masked
+    if isinstance(value, list):
+        return [_masked(item, hidden, found) for item in value]
+    return value
 
 
 def _stored_response(
@@ -557,6 +718,25 @@ def evaluation_event(evaluation_id: int, values: dict[str, Any]) -> dict[str, An
         "submitted_by": values["submitted_by"],
         "submitted_at": values["submitted_at"],
     }
+
+
+def created_message(evaluation_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    """The data of an evaluation.created webhook: the submission's event and the headline."""
+    return {
+        **evaluation_event(evaluation_id, values),
+        "title": values["title"],
+        "category": values["category"],
+        "owner": values["owner"],
+        "score": values["score"],
+        "confidence": values["confidence"],
+    }
+
+
+def _notify(connection: Connection, event_type: str, at: str, data: dict[str, Any]) -> None:
+    # Imported here: the webhooks module builds on this one.
+    from techgate.register.webhooks import enqueue
+
+    enqueue(connection, event_type, data, at)
 
 
 def decision_event(decision_id: int, values: dict[str, Any]) -> dict[str, Any]:

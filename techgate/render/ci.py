@@ -45,16 +45,18 @@ class GateOutcome(Enum):
     """Failed with severity conditional: a warning."""
     NOT_APPLICABLE = "not-applicable"
     """Skipped."""
+    WAIVED = "waived"
+    """Failed, with a waiver in force: a notice (never shown as passed)."""
 
 
 def gate_outcome(gate: GateResult) -> GateOutcome:
     """The outcome of one gate.
 
-    The hook for waivers (issue 9): when GateStatus gains a 'waived' member,
-    mypy stops here until it is given an outcome of its own, shown as a
-    notice in every CI format (a skipped test case with the waiver as its
-    message, a SARIF result of level 'note' with a suppression, '::notice').
-    A waived gate is never shown as passed.
+    A waived gate has an outcome of its own, shown as a notice in every CI
+    format: a skipped test case with the waiver as its message, a SARIF
+    result of level 'note' with an external suppression, '::notice'. It is
+    never shown as passed. (A new GateStatus stops mypy here until it is
+    given an outcome.)
     """
     match gate.status:
         case GateStatus.PASSED:
@@ -64,6 +66,8 @@ def gate_outcome(gate: GateResult) -> GateOutcome:
             return GateOutcome.BLOCKS if blocks else GateOutcome.WARNS
         case GateStatus.NOT_APPLICABLE:
             return GateOutcome.NOT_APPLICABLE
+        case GateStatus.WAIVED:
+            return GateOutcome.WAIVED
         case unreachable:
             assert_never(unreachable)
 
@@ -82,6 +86,21 @@ def gate_message(gate: GateResult) -> str:
         lines.append("Judged at their worst, as not stated: " + "; ".join(gate.missing_facts))
     if gate.lenient:
         lines.append("The pack lets this gate off more lightly than the worst honest answer.")
+    return visible("\n".join(lines))
+
+
+def waiver_message(gate: GateResult) -> str:
+    """Which waiver accepts a waived gate's failure, until when, why, and on what condition."""
+    waiver = gate.waiver
+    if waiver is None:
+        return visible(f"waived: {gate.reason}")
+    lines = [
+        f"waived by waiver {waiver.id} (ticket {waiver.ticket}, owner {waiver.owner}, "
+        f"granted by {waiver.granted_by}) until {waiver.expires.isoformat()}: {waiver.reason}",
+        f"The gate failed ({gate.severity.value}): {gate.reason}",
+    ]
+    if waiver.condition:
+        lines.append(f"Condition: {waiver.condition}")
     return visible("\n".join(lines))
 
 
@@ -106,6 +125,9 @@ def decision_message(record: Evaluation) -> str:
     failed = [gate.id for gate in record.gates if gate.status is GateStatus.FAILED]
     if failed:
         lines.append("Failed gates: " + ", ".join(failed))
+    waived = [gate.id for gate in record.gates if gate.status is GateStatus.WAIVED]
+    if waived:
+        lines.append("Waived gates (failed, accepted by a waiver): " + ", ".join(waived))
     lines += [
         f"- {reason.text}"
         for reason in record.reasons

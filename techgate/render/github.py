@@ -7,8 +7,9 @@
 The decision comes first (GitHub shows at most ten errors and ten warnings of
 a step; the decision is never the one cut off): '::error' for no-go,
 '::warning' for conditional, '::notice' for go. Then one line per failed gate:
-'::error' for severity no-go, '::warning' for conditional. Gates that passed
-or do not apply say nothing.
+'::error' for severity no-go, '::warning' for conditional; and one
+'::notice' per waived gate naming its waiver, ticket and expiry. Gates that
+passed or do not apply say nothing.
 
 Escaping is GitHub's own (@actions/core): in the message '%', CR and LF
 become %25, %0D and %0A; in a property ':' and ',' too (%3A, %2C), so that no
@@ -30,9 +31,14 @@ from techgate.render.ci import (
     gate_outcome,
     source_path,
     visible,
+    waiver_message,
 )
 
-_COMMAND = {GateOutcome.BLOCKS: "error", GateOutcome.WARNS: "warning"}
+_COMMAND = {
+    GateOutcome.BLOCKS: "error",
+    GateOutcome.WARNS: "warning",
+    GateOutcome.WAIVED: "notice",
+}
 _DECISION_COMMAND = {
     Decision.NO_GO: "error",
     Decision.CONDITIONAL: "warning",
@@ -72,12 +78,14 @@ def render_github(record: Evaluation, source: PurePath | None = None) -> str:
     for gate in record.gates:
         outcome = gate_outcome(gate)
         if outcome in _COMMAND:
+            waived = outcome is GateOutcome.WAIVED
             lines.append(
                 workflow_command(
                     _COMMAND[outcome],
-                    gate_message(gate),
+                    waiver_message(gate) if waived else gate_message(gate),
                     **where,
-                    title=f"gate {gate_heading(gate)} ({gate.severity.value})",
+                    title=f"gate {gate_heading(gate)} "
+                    f"({'waived' if waived else gate.severity.value})",
                 )
             )
     return "\n".join(lines) + "\n"

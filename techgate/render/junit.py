@@ -9,6 +9,10 @@ order, and a last one for the overall decision:
 - a failed gate is a <failure> (type: its severity, no-go or conditional;
   message: its reason; text: reason, what must change, facts judged missing);
 - a gate that does not apply is <skipped>;
+- a waived gate (failed, accepted by a waiver in force) is <skipped> too, its
+  message naming the waiver, its ticket and expiry: a pipeline shows it as
+  neither passed nor failed, and the exit code (3: conditional at best) says
+  the rest;
 - the decision is a <failure> for no-go; for conditional it passes, with the
   conditions in <system-out>: the conditional gates that failed are already
   failures of their own, and the pipeline tells conditional from go by the exit
@@ -35,6 +39,7 @@ from techgate.render.ci import (
     gate_outcome,
     source_path,
     visible,
+    waiver_message,
 )
 
 
@@ -67,7 +72,7 @@ def render_junit(record: Evaluation, source: PurePath | None = None) -> str:
     outcomes = [gate_outcome(gate) for gate in record.gates]
     failed = sum(o in (GateOutcome.BLOCKS, GateOutcome.WARNS) for o in outcomes)
     failures = failed + (record.decision is Decision.NO_GO)
-    skipped = outcomes.count(GateOutcome.NOT_APPLICABLE)
+    skipped = outcomes.count(GateOutcome.NOT_APPLICABLE) + outcomes.count(GateOutcome.WAIVED)
     counts = {"tests": str(len(record.gates) + 1), "failures": str(failures), "errors": "0"}
     # Jenkins' schema (junit-10.xsd) allows 'skipped' and 'file' on a <testsuite> only, not
     # on <testsuites> or <testcase>.
@@ -105,6 +110,9 @@ def render_junit(record: Evaluation, source: PurePath | None = None) -> str:
             )
         elif outcome is GateOutcome.NOT_APPLICABLE:
             _element(case, "skipped", message=f"not applicable: {gate.reason}")
+        elif outcome is GateOutcome.WAIVED:
+            message = waiver_message(gate)
+            _element(case, "skipped", message, message=message.split("\n", 1)[0], type="waived")
     decision = _element(suite, "testcase", name="decision", classname=classname, time="0")
     if record.decision is Decision.NO_GO:
         _element(

@@ -5,6 +5,10 @@ One run; tool.driver is techgate, its rules the pack's gates in pack order
 'techgate/decision', for the overall decision. Results:
 
 - one per failed gate: level 'error' for severity no-go, 'warning' for conditional;
+- one per waived gate (failed, accepted by a waiver in force): level 'note',
+  with a suppression of kind 'external' (the waiver lives in the register,
+  not in the proposal), status 'accepted', the waiver's reason as its
+  justification and its id, ticket, owner and expiry as properties;
 - one for the decision when it is not go (the score or confidence alone can
   make a proposal no-go or conditional with no gate failing): error or warning.
 
@@ -36,6 +40,7 @@ from techgate.render.ci import (
     gate_outcome,
     source_uri,
     visible,
+    waiver_message,
 )
 from techgate.render.json import escape_risky
 
@@ -110,6 +115,22 @@ def _result(
     return result
 
 
+def _suppression(gate: GateResult) -> dict[str, Any]:
+    waiver = gate.waiver
+    suppression: dict[str, Any] = {"kind": "external", "status": "accepted"}
+    if waiver is not None:
+        suppression["justification"] = waiver.reason
+        suppression["properties"] = {
+            "waiver": waiver.id,
+            "ticket": waiver.ticket,
+            "owner": waiver.owner,
+            "grantedBy": waiver.granted_by,
+            "expires": waiver.expires.isoformat(),
+            **({"condition": waiver.condition} if waiver.condition else {}),
+        }
+    return suppression
+
+
 def sarif_log(record: Evaluation, source: PurePath | None = None) -> dict[str, Any]:
     """The SARIF log as plain data (what render_sarif writes)."""
     rules = [_gate_rule(gate) for gate in record.gates]
@@ -119,6 +140,11 @@ def sarif_log(record: Evaluation, source: PurePath | None = None) -> dict[str, A
         if outcome in _LEVEL:
             text = f"{gate.title} failed ({gate.severity.value}): {gate_message(gate)}"
             results.append(_result(record, gate.id, index, _LEVEL[outcome], text, source))
+        elif outcome is GateOutcome.WAIVED:
+            text = f"{gate.title} failed ({gate.severity.value}) and is {waiver_message(gate)}"
+            result = _result(record, gate.id, index, "note", text, source)
+            result["suppressions"] = [_suppression(gate)]
+            results.append(result)
     rules.append(_decision_rule())
     if record.decision is not Decision.GO:
         level = "error" if record.decision is Decision.NO_GO else "warning"

@@ -89,6 +89,20 @@ def text_view(evaluation: Evaluation) -> RenderableType:
             severity = gate.severity.value.upper() + (" (LENIENT)" if gate.lenient else "")
             table.add_row(Text(gate.title), Text(severity), _gate_reason(gate))
         parts.append(table)
+    waived = [g for g in evaluation.gates if g.status is GateStatus.WAIVED]
+    if waived:
+        table = _table(
+            "Waived gates (failed; a waiver accepts it, never a pass)",
+            ("Gate", "Severity", "Reason", "Waiver"),
+        )
+        for gate in waived:
+            table.add_row(
+                Text(gate.title),
+                Text(f"WAIVED ({gate.severity.value})"),
+                _gate_reason(gate),
+                _waiver_text(gate),
+            )
+        parts.append(table)
     if evaluation.conditions:
         conditions = Text("Conditions\n", style="bold")
         for number, condition in enumerate(evaluation.conditions, start=1):
@@ -331,6 +345,19 @@ def _gate_reason(gate: GateResult) -> Text:
     if gate.missing_facts:
         text.append(f". Not stated: {'; '.join(gate.missing_facts)}")
         text.append(" (the pack is lenient here)" if gate.lenient else " (judged at its worst)")
+    return text
+
+
+def _waiver_text(gate: GateResult) -> Text:
+    waiver = gate.waiver
+    if waiver is None:
+        return Text("")
+    text = Text(
+        f"waiver {waiver.id}, ticket {waiver.ticket}, until {waiver.expires.isoformat()}; "
+        f"owner {waiver.owner}, granted by {waiver.granted_by}: {waiver.reason}"
+    )
+    if waiver.condition:
+        text.append(f". Condition: {waiver.condition}")
     return text
 
 

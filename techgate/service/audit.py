@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from techgate import api
 from techgate.model.register import AuditPage, Principal, Role, VerifyResult
 from techgate.service.auth import require
 from techgate.service.common import json_response, problems
@@ -28,12 +30,20 @@ def audit(
     _: Annotated[Principal, Depends(require(Role.ADMIN))],
     after: Annotated[int, Query(ge=0, le=LARGEST_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    mask: Annotated[
+        list[str],
+        Query(max_length=200, description="A field to mask at any depth of the events' data."),
+    ] = [],  # noqa: B006 (FastAPI copies a default; a repeated query parameter needs a list)
 ) -> Response:
-    """Each event's event_json is exactly what was hashed; see docs/register.md."""
-    page = state_of(request).register.events(after, limit)
+    """The events' data as docs/register.md describes; each field named by 'mask' (repeat it)
+    reads '[masked]'. The hashes are over the unmasked events."""
+    page = state_of(request).register.audit(api.Page(limit=limit, after=after), mask)
     headers = {}
     if page.next_after is not None:
-        headers["Link"] = f'</v1/audit?after={page.next_after}&limit={limit}>; rel="next"'
+        query = urlencode(
+            [("after", page.next_after), ("limit", limit), *(("mask", m) for m in mask)]
+        )
+        headers["Link"] = f'</v1/audit?{query}>; rel="next"'
     return json_response(page, headers=headers)
 
 

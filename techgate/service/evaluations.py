@@ -154,7 +154,8 @@ async def dry_run(
 
     def work() -> Evaluation:
         text = api.ProposalText(body.raw, BODY_NAME, allow_tabs=body.is_json)
-        return api.evaluate(api.load(text, packs=api.service_packs(state.register)))
+        register = state.register
+        return api.dry_run(register, api.load(text, packs=api.service_packs(register)))
 
     return json_response(await run_in_threadpool(work))
 

@@ -8,9 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from techgate import api
-from techgate.errors import single_problem
 from techgate.model.diff import RecordDiff
-from techgate.model.evaluation import Evaluation
 from techgate.model.register import History, Principal, Role
 from techgate.service.auth import require
 from techgate.service.common import json_response, problems
@@ -60,28 +58,7 @@ def diff(
         request.headers.get("accept"),
         [OutputFormat.JSON.media_type, OutputFormat.MARKDOWN.media_type],
     )
-    ids = [e.id for e in register.history(proposal_id).evaluations]
-    for field, wanted in (("before", before), ("after", after)):
-        if wanted is not None and wanted not in ids:
-            raise single_problem(
-                "<request query>",
-                f"evaluation {wanted} is not an evaluation of proposal {proposal_id!r}",
-                f"its evaluations: {', '.join(map(str, ids))}",
-                field=field,
-            )
-    after = ids[-1] if after is None else after
-    if before is None:
-        earlier = [i for i in ids if i < after]
-        if not earlier:
-            raise single_problem(
-                "<request query>",
-                f"proposal {proposal_id!r} has no evaluation before {after}",
-                "a diff needs two evaluations; submit a new version first",
-                field="before",
-            )
-        before = earlier[-1]
-    older = Evaluation.model_validate_json(register.record_json(before))
-    newer = Evaluation.model_validate_json(register.record_json(after))
+    older, newer = register.pair(proposal_id, before, after)
     changes = api.diff_records(older, newer)
     if chosen == OutputFormat.MARKDOWN.media_type:
         return Response(api.render_diff(changes, OutputFormat.MARKDOWN), media_type=chosen)

@@ -25,8 +25,35 @@ from techgate.cli.register import db_option
     show_default=True,
     help="Processes laying out PDF and HTML reports (0: a thread of the server).",
 )
+@click.option(
+    "--max-waiver-days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="The longest a waiver may run, when tighter than the pack's own limit (365 days).",
+)
+@click.option(
+    "--no-webhooks",
+    is_flag=True,
+    help="Do not deliver webhooks from this process (another process runs "
+    "'techgate webhook deliver', or nobody subscribes).",
+)
+@click.option(
+    "--allow-private-webhooks",
+    is_flag=True,
+    help="Let webhook subscriptions reach loopback and private addresses (a receiver on "
+    "this machine or network).",
+)
 @db_option
-def serve(host: str, port: int, allow_remote: bool, render_workers: int, db: str | None) -> int:
+def serve(
+    host: str,
+    port: int,
+    allow_remote: bool,
+    render_workers: int,
+    max_waiver_days: int | None,
+    no_webhooks: bool,
+    allow_private_webhooks: bool,
+    db: str | None,
+) -> int:
     """Serve the decision register over HTTP, under /v1, until SIGTERM or Ctrl-C.
 
     Needs no configuration: the register is ./techgate.db unless --db or
@@ -41,7 +68,13 @@ def serve(host: str, port: int, allow_remote: bool, render_workers: int, db: str
             f"--host {host} can be reached from other machines; bearer tokens would cross "
             "the network in clear. Put a TLS proxy in front and pass --allow-remote."
         )
-    app = create_app(db, Settings(render_workers=render_workers))
+    settings = Settings(
+        render_workers=render_workers,
+        max_waiver_days=max_waiver_days,
+        deliver_webhooks=not no_webhooks,
+        allow_private_webhooks=allow_private_webhooks,
+    )
+    app = create_app(db, settings)
     click.echo(
         f"techgate: serving {app.state.techgate.register.url} on http://{host}:{port}/v1", err=True
     )

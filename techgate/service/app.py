@@ -7,6 +7,7 @@ Nothing here prints: uvicorn logs, and 'techgate serve' is the only command.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,18 @@ from fastapi import APIRouter, FastAPI
 
 from techgate import api
 from techgate._version import __version__
-from techgate.service import audit, evaluations, health, jobs, packs, problems, proposals, tokens
+from techgate.service import (
+    audit,
+    evaluations,
+    health,
+    jobs,
+    packs,
+    problems,
+    proposals,
+    tokens,
+    waivers,
+    webhooks,
+)
 from techgate.service.bodies import BodyLimit
 from techgate.service.metrics import Measured, Metrics
 from techgate.service.rendering import RenderPool
@@ -30,6 +42,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     evaluations.router,
     proposals.router,
     packs.router,
+    waivers.router,
+    webhooks.router,
     tokens.router,
     audit.router,
     jobs.router,
@@ -92,6 +106,16 @@ def _describe_properties(document: dict[str, Any]) -> None:
                 prop["description"] = docs[field]
 
 
+def _delivery_settings(settings: Settings) -> api.DeliverySettings:
+    chosen = api.DeliverySettings(
+        allow_private_targets=settings.allow_private_webhooks,
+        timeout=settings.delivery_timeout_s,
+    )
+    if settings.delivery_backoff_s is not None:
+        chosen = dataclasses.replace(chosen, backoff=settings.delivery_backoff_s)
+    return chosen
+
+
 def create_app(
     register_url: str | None = None,
     settings: Settings | None = None,
@@ -113,11 +137,26 @@ def create_app(
         lambda: renders.jobs_held,
     )
 
+    state = ServiceState(register, settings, renders, metrics)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        renders.close()
-        register.close()
+        if settings.deliver_webhooks:
+            # One deliverer per service; a message claimed by another process's
+            # deliverer is skipped until its claim expires (see docs/webhooks.md).
+            state.deliverer = api.deliverer(
+                register,
+                _delivery_settings(settings),
+                interval=settings.delivery_interval_s,
+            )
+            state.deliverer.start()
+        try:
+            yield
+        finally:
+            if state.deliverer is not None:
+                state.deliverer.stop()
+            renders.close()
+            register.close()
 
     app = FastAPI(
         title="techgate decision service",
@@ -129,7 +168,7 @@ def create_app(
         swagger_ui_oauth2_redirect_url=None,
         lifespan=lifespan,
     )
-    app.state.techgate = ServiceState(register, settings, renders, metrics)
+    app.state.techgate = state
     _finish_openapi(app)
     problems.install(app, settings.retry_after_s)
     for router in routers:

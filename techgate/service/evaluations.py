@@ -133,6 +133,8 @@ async def submit(
 
     status, text, evaluation_id, outcome = await run_in_threadpool(work)
     state.metrics.submitted(outcome)
+    if outcome == "created":
+        state.wake_deliverer()
     headers = {"Location": f"/v1/evaluations/{evaluation_id}"}
     if key is not None and outcome == "replayed":
         headers["Idempotent-Replayed"] = "true"
@@ -328,7 +330,7 @@ def decide(
     caller: Annotated[Principal, Depends(require(Role.APPROVER))],
 ) -> Response:
     """The decider is the token's name. An override of the engine needs a reason."""
-    made = state_of(request).register.decide(
-        evaluation_id, decision.outcome, caller.name, decision.reason
-    )
+    state = state_of(request)
+    made = state.register.decide(evaluation_id, decision.outcome, caller.name, decision.reason)
+    state.wake_deliverer()
     return json_response(made, 201, headers={"Location": f"/v1/evaluations/{evaluation_id}"})

@@ -14,6 +14,7 @@ from pydantic import Field
 from techgate.model._base import Frozen, Record
 from techgate.model.evaluation import Evaluation
 from techgate.model.register import Outcome, Role, StoredEvaluation
+from techgate.vocabulary import WebhookEvent
 
 
 class Located(Record):
@@ -125,3 +126,27 @@ class Submission(Record):
     """The stored evaluation."""
     record: Evaluation
     """The decision record, as 'techgate evaluate --json' writes it."""
+
+
+class RevokeRequest(Frozen):
+    """Why a waiver is withdrawn; the one withdrawing it is the token's name."""
+
+    reason: Annotated[str, Field(max_length=10_000)] | None = None
+    """Why, if said."""
+
+
+class SubscriptionRequest(Frozen):
+    """A receiver of webhook events; the subscriber is the token's name."""
+
+    url: Annotated[str, Field(max_length=2_000)]
+    """Where to POST: http or https, no credentials; private addresses only when the server
+    allows them (techgate serve --allow-private-webhooks)."""
+    events: Annotated[tuple[WebhookEvent, ...], Field(min_length=1, max_length=10)]
+    """The events it is told of."""
+
+
+class SubscriptionChangeRequest(Frozen):
+    """Why a subscription is disabled or enabled again; the one changing it is the token's name."""
+
+    why: Annotated[str, Field(min_length=1, max_length=1_000)] = "changed by an admin"
+    """Why, kept with the change."""

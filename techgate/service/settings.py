@@ -32,3 +32,18 @@ class Settings:
     """How long an Idempotency-Key is remembered."""
     retry_after_s: int = 5
     """What Retry-After says when the database or the render pool is busy."""
+    max_waiver_days: int | None = None
+    """The longest a waiver may run from the day it is granted, when tighter than the pack's
+    own max_waiver_days (default 365)."""
+    deliver_webhooks: bool = True
+    """Run the webhook deliverer in the background (and the waiver expiry sweep with it)."""
+    allow_private_webhooks: bool = False
+    """Let subscriptions and deliveries reach loopback, private and link-local addresses
+    (a receiver on the same machine or network); off, those are refused."""
+    delivery_interval_s: float = 5.0
+    """How often the deliverer looks for due messages when nothing woke it."""
+    delivery_timeout_s: float = 10.0
+    """The longest one delivery try may take (connect, send, status line)."""
+    delivery_backoff_s: tuple[float, ...] | None = None
+    """Waits between tries (default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; see
+    docs/webhooks.md)."""

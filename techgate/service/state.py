@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from techgate.service.metrics import Metrics
     from techgate.service.rendering import RenderPool
     from techgate.service.settings import Settings
+    from techgate.webhooks.delivery import Deliverer
 
 
 @dataclass
@@ -58,6 +59,12 @@ class ServiceState:
     renders: RenderPool
     metrics: Metrics
     in_flight: InFlight = field(default_factory=InFlight)
+    deliverer: Deliverer | None = None
+
+    def wake_deliverer(self) -> None:
+        """After a change that may have queued webhook messages: deliver them now."""
+        if self.deliverer is not None:
+            self.deliverer.wake()
 
 
 def state_of(request: Request) -> ServiceState:

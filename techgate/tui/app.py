@@ -131,7 +131,7 @@ class MeetingApp(App[None]):
             with TabPane("5 People & notes", id="people"), Vertical():
                 yield Static(id="people-body")
         yield Static(id="status")
-        yield Footer(show_command_palette=False)
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.register_theme(HIGH_CONTRAST)
@@ -142,6 +142,7 @@ class MeetingApp(App[None]):
                 + "; ".join(self.desk.replay_problems)
             )
         self.show_all()
+        self.query_one("#criteria-table", CriteriaTable).focus()
         if self.refresh_seconds > 0:
             self.set_interval(self.refresh_seconds, self.tick)
 
@@ -224,7 +225,9 @@ class MeetingApp(App[None]):
             table.add_column(line(names.get(name, name), 10), key=f"a:{name}")
         if len(assessors) > len(shown):
             table.add_column(f"+{len(assessors) - len(shown)}", key="more")
-        table.add_column("Mod.", key="moderated")
+        moderated = any(i.moderation is not None for c in record.criteria for i in c.indicators)
+        if moderated:
+            table.add_column("Mod.", key="moderated")
         table.add_column("Level", key="level")
         table.add_column("Spread", key="spread")
         table.add_column("Flag", key="flag")
@@ -233,10 +236,10 @@ class MeetingApp(App[None]):
             score = "" if criterion.score is None else f"{criterion.score:.2f}"
             table.add_row(
                 "",
-                Text(line(criterion.title, 44), style="bold"),
+                Text(line(criterion.title, 38), style="bold"),
                 f"{criterion.weight_share * 100:.0f}%",
                 *padding,
-                "",
+                *([""] if moderated else []),
                 Text(score, style="bold"),
                 "",
                 "",
@@ -265,16 +268,19 @@ class MeetingApp(App[None]):
                 if indicator.evidence_missing:
                     flag.append("no evidence")
                 marked = "●" if indicator.id in self.desk.selected else ""
+                if moderated:
+                    cells.append(
+                        ""
+                        if moderation is None
+                        else answer_text(
+                            moderation.score if moderation.answer == "level" else moderation.answer
+                        )
+                    )
                 table.add_row(
                     marked,
-                    "  " + line(indicator.title, 42),
+                    "  " + line(indicator.title, 36),
                     f"{indicator.weight:g}",
                     *cells,
-                    ""
-                    if moderation is None
-                    else answer_text(
-                        moderation.score if moderation.answer == "level" else moderation.answer
-                    ),
                     level_text(indicator),
                     "" if indicator.spread is None else f"{indicator.spread:g}",
                     " ".join(flag),

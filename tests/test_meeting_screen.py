@@ -306,13 +306,16 @@ def test_whatif_lines_as_typed(proposal: Path) -> None:
 def test_with_names_hidden_an_answer_whatif_names_the_alias(proposal: Path) -> None:
     with api.open_meeting(proposal, chair=CHAIR, clock=fixed, names="hidden") as meeting:
         desk = Desk(meeting)
-        for name in (MARIA, DANIEL, JOAN):
-            desk.attend(name)
-        assert desk.names()[MARIA] == "Assessor 1"
-        desk.apply_whatif("answer Assessor 1:privacy=0")
-        assert MARIA not in desk.changes()[0] and "Assessor 1" in desk.changes()[0]
+        desk.attend(JOAN)
+        # The meeting's assessors first, in the order they joined; then the proposal's others.
+        assert desk.names() == {JOAN: "Assessor 1", MARIA: "Assessor 2", DANIEL: "Assessor 3"}
+        desk.attend(MARIA)
+        desk.attend(DANIEL)
+        assert desk.names()[MARIA] == "Assessor 2"
+        desk.apply_whatif("answer Assessor 2:privacy=0")
+        assert MARIA not in desk.changes()[0] and "Assessor 2" in desk.changes()[0]
         kept = meeting.journal.state.whatifs[-1].change
-        assert kept["given"] == "Assessor 1:privacy=0" and MARIA not in json.dumps(kept)
+        assert kept["given"] == "Assessor 2:privacy=0" and MARIA not in json.dumps(kept)
 
 
 # -- outcome and saving ----------------------------------------------------------------------

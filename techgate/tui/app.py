@@ -353,7 +353,15 @@ class MeetingApp(App[None]):
             cells = figure_cells(result, names)
             table.add_row(line(result.title, 30), *cells, key=result.indicator)
 
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "flips":
+            self.show_flips()
+
     def show_flips(self) -> None:
+        # The sensitivity behind the table costs more than the rest of a change together:
+        # it is worked out when the table is on screen, not at every change.
+        if self.query_one(TabbedContent).active != "flips":
+            return
         record = self.desk.flip_record()
         margin = record.margin
         heading = Text()

@@ -921,6 +921,14 @@ def whatif(
     return session.apply_all(requests).result()
 
 
+def whatif_change(line: str) -> ChangeRequest:
+    """One change typed on a line ('weight safety=30', or '--weight safety=30'), checked as
+    'techgate whatif' checks its options; InvalidInputError naming it otherwise."""
+    from techgate.whatif.requests import request_of_line
+
+    return request_of_line(line)
+
+
 def render_whatif(
     result: WhatIf,
     output_format: OutputFormat | str,
@@ -1002,6 +1010,14 @@ def open_meeting(
     except BaseException:
         opened.close()
         raise
+
+
+def meeting_whatif_session(meeting: MeetingSession) -> WhatIfSession:
+    """A what-if session over a meeting's proposal with the answers it revealed, judged by its
+    pack: what the meeting screen's what-ifs change (nothing of it is saved)."""
+    from techgate.whatif import WhatIfSession
+
+    return WhatIfSession.start(meeting.proposal(), meeting.pack)
 
 
 def read_meeting_journal(path: Path | str) -> Replayed:

@@ -16,6 +16,7 @@ from techgate.cli.compare import compare
 from techgate.cli.criteria import criteria
 from techgate.cli.diff import diff
 from techgate.cli.evaluate import evaluate
+from techgate.cli.meeting import meeting
 from techgate.cli.meeting_journal import meeting_journal
 from techgate.cli.moderate import moderate
 from techgate.cli.register import register
@@ -60,6 +61,7 @@ cli.add_command(register)
 cli.add_command(token)
 cli.add_command(serve)
 cli.add_command(webhook)
+cli.add_command(meeting)
 cli.add_command(meeting_journal)
 
 

@@ -42,7 +42,7 @@ from techgate.meeting.journal import Clock, Journal
 from techgate.meeting.minutes import MINUTES_FORMATS, minutes_context, render_minutes
 from techgate.meeting.rounds import indicators_with_spread
 from techgate.meeting.save import changed_answers, proposal_text, with_answers
-from techgate.meeting.state import MeetingState, overrides, view
+from techgate.meeting.state import MeetingState, aliases, overrides, view
 from techgate.model.criteria import CriteriaPack
 from techgate.model.evaluation import Evaluation
 from techgate.model.proposal import Proposal
@@ -222,6 +222,28 @@ class MeetingSession:
         opened = self.journal.state.opened
         assert opened is not None
         return opened.chair
+
+    def now(self) -> dt.datetime:
+        """The meeting's clock (a screen's timer reads it; tests fix it)."""
+        return self._clock()
+
+    def shown_names(self) -> dict[str, str]:
+        """Every assessor's name (the meeting's and the proposal's) as screens show it.
+
+        With names shown, each name is itself. With names hidden, the meeting's
+        assessors are 'Assessor n' as every view and the minutes number them,
+        and assessors the proposal holds who are not in the meeting follow,
+        numbered on in the order the proposal lists them.
+        """
+        state = self.journal.state
+        named = [a.assessor for a in self._proposal.assessments]
+        if state.opened is None or state.opened.names is NameMode.SHOWN:
+            return {name: name for name in dict.fromkeys([*named, *(p.name for p in state.people)])}
+        shown = aliases(state)
+        for name in named:
+            if name not in shown:
+                shown[name] = f"Assessor {len(shown) + 1}"
+        return shown
 
     def refresh(self) -> MeetingState:
         """What the other terminals appended, folded in."""

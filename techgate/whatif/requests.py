@@ -183,3 +183,33 @@ def requests_of(
     if problems:
         raise InvalidInputError(problems)
     return requests
+
+
+def request_of_line(line: str) -> ChangeRequest:
+    """One change typed on one line, as a meeting screen's input takes it:
+    'weight safety=30', or the option as 'techgate whatif' takes it, '--weight safety=30'.
+
+    The kind is the first word (a leading '--' is dropped); the rest is the
+    change's 'TARGET=VALUE', checked as requests_of checks it.
+    """
+    kind, _, text = line.strip().partition(" ")
+    kind = kind.removeprefix("--")
+    text = text.strip()
+    if not kind:
+        raise InvalidInputError(
+            [InputProblem(ORIGIN, None, None, "(change)", "is empty", f"start with a {_KIND_HINT}")]
+        )
+    if not text:
+        raise InvalidInputError(
+            [
+                InputProblem(
+                    ORIGIN,
+                    None,
+                    None,
+                    f"--{_shown(kind)}",
+                    "gives no change after its kind",
+                    "such as 'weight safety=30'",
+                )
+            ]
+        )
+    return requests_of([(kind, text)])[0]

@@ -131,3 +131,59 @@ def test_a_database_restart_gives_503s_then_recovers(tmp_path: Path) -> None:
         assert ids == ["restart-0001", "restart-0002"]
     finally:
         postgres.remove()
+
+
+def test_two_worker_processes_share_the_port_and_never_duplicate(tmp_path: Path) -> None:
+    """'serve --workers 2': both processes answer; a keyed submission sent to both at once
+    (as a retry racing the first try) is stored once."""
+    database = f"sqlite:///{tmp_path / 'techgate.db'}"
+    token = create_token(database, "workers", "submitter")
+    server = Server(database).start("--workers", "2")
+    try:
+        headers = {**YAML, "Authorization": f"Bearer {token}", "Idempotency-Key": "k-1"}
+        answers: list[int] = []
+
+        def send() -> None:
+            with httpx.Client(base_url=server.url, timeout=30) as http:
+                answers.append(
+                    http.post(
+                        "/v1/evaluations", content=body(1, "workers"), headers=headers
+                    ).status_code
+                )
+
+        threads = [threading.Thread(target=send) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert set(answers) <= {201, 409} and 201 in answers, answers
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            for number in range(2, 12):
+                sent = http.post(
+                    "/v1/evaluations",
+                    content=body(number, "workers"),
+                    headers={**YAML, "Authorization": f"Bearer {token}"},
+                )
+                assert sent.status_code == 201, sent.text
+    finally:
+        server.stop()
+    listed = techgate("register", "list", "--db", database, "-f", "json")
+    ids = [item["proposal_id"] for item in json.loads(listed.stdout)["items"]]
+    assert ids.count("workers-0001") == 1 and len(ids) == 11
+
+
+def test_settings_cross_into_worker_processes_unchanged() -> None:
+    import datetime as dt
+
+    from techgate.service import Settings
+    from techgate.service.workers import settings_from_json, settings_json
+
+    chosen = Settings(
+        render_workers=0,
+        max_waiver_days=30,
+        deliver_webhooks=False,
+        delivery_backoff_s=(1.0, 2.0),
+        idempotency_lifetime=dt.timedelta(hours=3),
+    )
+    assert settings_from_json(settings_json(chosen)) == chosen
+    assert settings_from_json(settings_json(Settings())) == Settings()

@@ -26,6 +26,14 @@ from techgate.cli.register import db_option
     help="Processes laying out PDF and HTML reports (0: a thread of the server).",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 32),
+    default=1,
+    show_default=True,
+    help="Server processes sharing the port (one per core: Python runs one request's "
+    "code at a time per process).",
+)
+@click.option(
     "--max-waiver-days",
     type=click.IntRange(1, 3650),
     default=None,
@@ -49,6 +57,7 @@ def serve(
     port: int,
     allow_remote: bool,
     render_workers: int,
+    workers: int,
     max_waiver_days: int | None,
     no_webhooks: bool,
     allow_private_webhooks: bool,
@@ -74,6 +83,17 @@ def serve(
         deliver_webhooks=not no_webhooks,
         allow_private_webhooks=allow_private_webhooks,
     )
+    if workers > 1:
+        from techgate import api
+        from techgate.service.workers import serve_workers
+
+        # Opened once here: the database is created and migrated before the workers
+        # start, and a bad --db is said once, in one line.
+        with api.open_register(db) as opened:
+            shown = opened.url
+        click.echo(f"techgate: serving {shown} on http://{host}:{port}/v1", err=True)
+        serve_workers(db, settings, host, port, workers)
+        return 0
     app = create_app(db, settings)
     click.echo(
         f"techgate: serving {app.state.techgate.register.url} on http://{host}:{port}/v1", err=True

@@ -280,8 +280,10 @@ class Register(Tokens, Installs):
             "submitted_at": stamped,
             "record_json": record_json,
         }
+        # Values as execution parameters, not .values(): the statement is then the same
+        # every time (compiled once), where .values() builds it anew around each value.
         evaluation_id = connection.execute(
-            insert(EvaluationRow).values(values).returning(EvaluationRow.id)
+            insert(EvaluationRow).returning(EvaluationRow.id), values
         ).scalar_one()
         self._append_event(
             connection,
@@ -413,7 +415,7 @@ class Register(Tokens, Installs):
     def _add_once(connection: Connection, table: Any, key: str, values: dict[str, Any]) -> bool:
         if connection.scalar(select(table.sha256).where(table.sha256 == key)) is not None:
             return False
-        connection.execute(insert(table).values(values))
+        connection.execute(insert(table), values)
         return True
 
     @staticmethod
@@ -426,14 +428,15 @@ class Register(Tokens, Installs):
         seq, previous = (last.seq + 1, last.hash) if last else (1, chain.GENESIS)
         text = chain.event_json(seq, kind, at, data)
         connection.execute(
-            insert(AuditEventRow).values(
-                seq=seq,
-                kind=kind,
-                at=at,
-                prev_hash=previous,
-                hash=chain.event_hash(previous, text),
-                event_json=text,
-            )
+            insert(AuditEventRow),
+            {
+                "seq": seq,
+                "kind": kind,
+                "at": at,
+                "prev_hash": previous,
+                "hash": chain.event_hash(previous, text),
+                "event_json": text,
+            },
         )
 
     # -- reading -------------------------------------------------------------

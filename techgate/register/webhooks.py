@@ -25,6 +25,7 @@ not: they are the outbox's own log, written at every try.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -102,13 +103,14 @@ def enqueue(
             continue
         body = body or message_body(kind, data, at)
         connection.execute(
-            insert(OutboxRow).values(
-                subscription_id=subscription_id,
-                message_id=_message_id(),
-                event_type=kind.value,
-                payload_json=body,
-                created_at=at,
-            )
+            insert(OutboxRow),
+            {
+                "subscription_id": subscription_id,
+                "message_id": _message_id(),
+                "event_type": kind.value,
+                "payload_json": body,
+                "created_at": at,
+            },
         )
         queued += 1
     return queued
@@ -122,8 +124,12 @@ def _message_id() -> str:
     return "msg_" + secrets.token_hex(16)
 
 
+@functools.cache
 def _subscriptions_query() -> Any:
-    """Every subscription's id, events and whether it is enabled (its latest change says)."""
+    """Every subscription's id, events and whether it is enabled (its latest change says).
+
+    Built once: every submission asks it, and building the statement cost more
+    than running it on an empty table."""
     last = (
         select(
             SubscriptionChangeRow.subscription_id,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-LARGEST_ID = 2**63 - 1
-"""The largest number a register row can have: SQLite's INTEGER and PostgreSQL's BIGINT
-are signed 64-bit. A larger one is refused as input, not handed to the driver (which
-raises OverflowError)."""
+LARGEST_ID = 2**31 - 1
+"""The largest number a register row can have on either database: the id columns are
+INTEGER, signed 64-bit in SQLite but 32-bit in PostgreSQL (which answered a larger id with
+'integer out of range' where SQLite said 'not found'). A larger one is refused as input,
+the same on both, never handed to the driver."""
 
 
 class OutputFormat(StrEnum):

@@ -21,6 +21,7 @@ from techgate.cli import ExitCode, cli
 from techgate.model.register import Page
 from techgate.register.database import shown
 from techgate.render.ci import source_uri
+from techgate.vocabulary import LARGEST_ID
 
 GO = str(EXAMPLES / "callback-queue.yaml")
 NO_GO = str(EXAMPLES / "chatbot-no-human.yaml")
@@ -102,7 +103,7 @@ def test_an_id_too_large_for_the_database_is_refused(db: str, args: tuple[str, .
 
 
 def test_the_largest_id_the_database_holds_is_simply_not_found(db: str) -> None:
-    code, out, err = run("register", "show", str(2**63 - 1), "--db", db)
+    code, out, err = run("register", "show", str(LARGEST_ID), "--db", db)
     _refused_cleanly(code, out, err)
     assert "has no evaluation" in err
 

@@ -445,7 +445,7 @@ class Register(Tokens, Installs):
         """Stored evaluations, oldest first, filtered, one page at a time."""
         filters, page = filters or Filters(), page or Page()
         for field in ("proposal_id", "pack_id", "category", "owner"):
-            _utf8(getattr(filters, field), field)
+            _searchable(getattr(filters, field), field)
         limit = page.limit
         query: Select[Any] = select(EvaluationRow).where(EvaluationRow.id > page.after)
         for column, value in (
@@ -504,7 +504,7 @@ class Register(Tokens, Installs):
 
     def history(self, proposal_id: str) -> History:
         """Every evaluation of a proposal id, and every decision taken on them, oldest first."""
-        _utf8(proposal_id, "proposal_id")
+        _searchable(proposal_id, "proposal_id")
         with translated(self.url), self._engine.connect() as connection:
             rows = connection.execute(
                 select(EvaluationRow)
@@ -765,6 +765,17 @@ def _utf8(value: str | None, field: str) -> None:
             "<register>",
             "is not UTF-8 text (a lone surrogate, or a byte the terminal did not encode)",
             field=field,
+        )
+
+
+def _searchable(value: str | None, field: str) -> None:
+    """A text looked up in the register: UTF-8, and no NUL. PostgreSQL cannot hold a NUL in
+    text and refused the query (a problem naming the database, where SQLite found nothing);
+    no stored text holds one, so both now say so the same way."""
+    _utf8(value, field)
+    if value is not None and "\x00" in value:
+        raise single_problem(
+            "<register>", "holds a NUL character, which no stored text does", field=field
         )
 
 

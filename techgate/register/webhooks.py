@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, exists, func, insert, or_, select
 from sqlalchemy.orm import aliased
 
-from techgate.errors import single_problem
+from techgate.errors import InputProblem, NotFoundError, single_problem
 from techgate.model.webhooks import DeliveryAttempt, DeliveryOutcome, NewSubscription, Subscription
 from techgate.register import chain
 from techgate.register.database import translated, writing
@@ -415,11 +415,17 @@ def _subscription(connection: Connection, subscription_id: int) -> Subscription:
         select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.id == subscription_id)
     ).one_or_none()
     if row is None:
-        raise single_problem(
-            "<register>",
-            f"has no webhook subscription {subscription_id}",
-            "see 'techgate webhook list'",
-            field="subscription_id",
+        raise NotFoundError(
+            [
+                InputProblem(
+                    "<register>",
+                    None,
+                    None,
+                    "subscription_id",
+                    f"has no webhook subscription {subscription_id}",
+                    "see 'techgate webhook list'",
+                )
+            ]
         )
     change = connection.execute(
         select(SubscriptionChangeRow)

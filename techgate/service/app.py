@@ -84,12 +84,20 @@ def _problems_as_served(document: dict[str, Any]) -> None:
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             for status, response in operation.get("responses", {}).items():
-                if not status.startswith(("4", "5")):
+                if not status.startswith(("4", "5")) or _answers_its_own_model(response):
                     continue
                 response["content"] = {"application/problem+json": {"schema": _PROBLEM_REF}}
     schemas = document.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+
+
+def _answers_its_own_model(response: dict[str, Any]) -> bool:
+    """An error status answered with a model of its own, not a problem: /readyz's 503 is
+    Health as application/json, and a probe reads it as such."""
+    refs = {media.get("schema", {}).get("$ref") for media in response.get("content", {}).values()}
+    refs.discard(None)
+    return bool(refs - {_PROBLEM_REF["$ref"], "#/components/schemas/HTTPValidationError"})
 
 
 def _describe_properties(document: dict[str, Any]) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from http import HTTPStatus
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator, WithJsonSchema
 from starlette.responses import Response
 
 from techgate.vocabulary import LARGEST_ID
@@ -23,6 +25,32 @@ PackId = Annotated[
         description="A pack id: lower-case letters, digits, '.', '_' and '-'.",
     ),
 ]
+
+
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _not_a_number(value: object) -> object:
+    # pydantic reads a bare number as seconds since 1970, so '?since=20260131' meant a day
+    # in August 1970 and matched everything: a number is refused as the mistake it is.
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        raise ValueError("is a number; give a date (2026-01-31) or a date and time (RFC 3339)")
+    return value
+
+
+Moment = Annotated[
+    dt.datetime,
+    BeforeValidator(_not_a_number),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "string", "format": "date"},
+            ]
+        }
+    ),
+]
+"""A date and time in a query (UTC when no zone is given), or a date (its midnight)."""
 
 
 def problems(

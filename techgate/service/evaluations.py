@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -22,7 +21,7 @@ from techgate.model.register import (
 )
 from techgate.service.auth import require
 from techgate.service.bodies import require_json, yaml_or_json
-from techgate.service.common import BODY_NAME, EvaluationId, json_response, problems
+from techgate.service.common import BODY_NAME, EvaluationId, Moment, json_response, problems
 from techgate.service.negotiation import preferred
 from techgate.service.problems import ProblemError
 from techgate.service.rendering import Job
@@ -176,8 +175,8 @@ def list_evaluations(
     pack_id: Annotated[str | None, Query(max_length=200)] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
     owner: Annotated[str | None, Query(max_length=1000)] = None,
-    since: Annotated[dt.datetime | None, Query(description="Submitted at or after.")] = None,
-    until: Annotated[dt.datetime | None, Query(description="Submitted before.")] = None,
+    since: Annotated[Moment | None, Query(description="Submitted at or after.")] = None,
+    until: Annotated[Moment | None, Query(description="Submitted before.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     after: Annotated[int, Query(ge=0, le=LARGEST_ID)] = 0,
 ) -> Response:
@@ -261,7 +260,14 @@ async def record(
 async def record_with_suffix(
     request: Request,
     evaluation_id: EvaluationId,
-    suffix: str,
+    suffix: Annotated[
+        str,
+        Path(
+            # Documented as the formats offered; any other suffix is answered 406, not 422.
+            json_schema_extra={"enum": [f.value for f in _OFFERED]},
+            description="json, md, html or pdf.",
+        ),
+    ],
     _: Annotated[Principal, Depends(require(Role.READER))],
     asynchronous: Annotated[bool, Query(alias="async")] = False,
 ) -> Response:

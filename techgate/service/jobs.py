@@ -36,7 +36,7 @@ def _job(request: Request, job_id: str) -> Job:
     "/{job_id}",
     summary="Where a render job stands; 'result' is its document once done",
     response_model=JobStatus,
-    responses=problems(401, 403, 404, 422),
+    responses=problems(401, 403, 404, 422, 503),
 )
 def status(
     request: Request, job_id: JobId, _: Annotated[Principal, Depends(require(Role.READER))]
@@ -51,7 +51,13 @@ def status(
     summary="The rendered document of a finished job",
     response_model=None,
     responses=problems(
-        401, 403, 404, 409, 422, also={200: {"content": {"application/pdf": {}, "text/html": {}}}}
+        401,
+        403,
+        404,
+        409,
+        422,
+        503,
+        also={200: {"content": {"application/pdf": {}, "text/html": {}}}},
     ),
 )
 def result(

@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from techgate.errors import InputProblem, InvalidInputError, NotFoundError, UnavailableError
 
@@ -119,11 +120,20 @@ def install(app: FastAPI, retry_after_s: int) -> None:
 
     async def on_http(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
+        if error.status_code == 400 and isinstance(error.__cause__, UnicodeDecodeError):
+            # FastAPI reads a JSON model's body itself and calls one that is not UTF-8 a bare
+            # 400; every other unreadable input is a located 422, and so is this.
+            located = (_undecodable(error.__cause__),)
+            return problem_response(
+                request.url.path, 422, _count(located), kind="invalid-input", problems=located
+            )
         headers = dict(error.headers or {})
         detail = (
             error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
         )
         kind = "body-too-large" if error.status_code == 413 else None
+        if error.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
         return problem_response(
             request.url.path, error.status_code, detail, kind=kind, headers=headers
         )
@@ -146,6 +156,33 @@ def install(app: FastAPI, retry_after_s: int) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(Exception, on_bug)
+
+
+def _undecodable(error: UnicodeDecodeError) -> InputProblem:
+    """Where a request body stops being UTF-8, as the command line names it in a file."""
+    raw = bytes(error.object)
+    line = raw[: error.start].count(b"\n") + 1
+    column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+    message = f"byte 0x{raw[error.start]:02x} is not UTF-8"
+    return InputProblem("<request body>", line, column, "", message, "send JSON as UTF-8")
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the request's path offers. Starlette's 405 names only the methods of the
+    first route matching the path, so a path served by two routes (GET and POST
+    /v1/evaluations) advertised one of them. Each method is tried against the routes (which
+    FastAPI nests inside its routers) as the router itself would match it."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    )
 
 
 _WHERE = {"path": "<request path>", "query": "<request query>", "header": "<request header>"}

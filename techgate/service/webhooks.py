@@ -70,7 +70,7 @@ def listed(request: Request, _: Annotated[Principal, Depends(require(Role.ADMIN)
     "/{subscription_id}/disable",
     summary="Stop delivering to a subscription (its queued messages wait)",
     response_model=Subscription,
-    responses=problems(401, 403, 413, 415, 422, 503),
+    responses=problems(401, 403, 404, 413, 415, 422, 503),
     dependencies=[Depends(require_json)],
 )
 def disable(
@@ -87,7 +87,7 @@ def disable(
     "/{subscription_id}/enable",
     summary="Deliver to a subscription again (after a 410 Gone or an admin's disable)",
     response_model=Subscription,
-    responses=problems(401, 403, 413, 415, 422, 503),
+    responses=problems(401, 403, 404, 413, 415, 422, 503),
     dependencies=[Depends(require_json)],
 )
 def enable(

@@ -1,7 +1,7 @@
 """The decision service under load, on loopback: submissions and PDF downloads, measured.
 
     python bench/bench_service.py [--backend sqlite|postgresql|both] [--clients 8]
-        [--proposals 2000] [--seconds 60] [--pdfs 20] [--workers 2]
+        [--proposals 2000] [--seconds 60] [--pdfs 20] [--workers 1]
 
 For each backend it starts a fresh database and 'techgate serve' in a process
 of its own (as an operator runs it), then:
@@ -243,7 +243,7 @@ def main() -> None:
     parser.add_argument("--proposals", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--pdfs", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2, help="techgate serve --workers")
+    parser.add_argument("--workers", type=int, default=1, help="techgate serve --workers")
     options = parser.parse_args()
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
     for backend in ("sqlite", "postgresql") if options.backend == "both" else (options.backend,):

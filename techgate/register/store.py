@@ -10,8 +10,10 @@ at a time, and a submission checks for its identical twin under that lock.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
+import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -62,6 +64,8 @@ AppendEvent = Callable[[Connection, str, str, dict[str, Any]], None]
 """Register._append_event: one audit event, in the caller's write transaction."""
 MAX_NAME = 200
 MAX_REASON = 10_000
+PRUNE_EVERY_S = 60.0
+"""How often, at most, a register forgets expired Idempotency-Keys."""
 
 
 def utc_now() -> dt.datetime:
@@ -123,6 +127,7 @@ class Register(Tokens, Installs):
         self.url = url
         """The database, as it may be printed (any password masked)."""
         self._clock = clock
+        self._pruned_at = -float("inf")
         if max_waiver_days is not None and max_waiver_days < 1:
             raise single_problem(
                 "<register>", "must allow at least one day", field="max_waiver_days"
@@ -192,28 +197,32 @@ class Register(Tokens, Installs):
         by = _name(by, "by")
         with translated(self.url), writing(self._engine) as connection:
             now = self._clock()
-            # Expired keys are forgotten (the one table that may be pruned).
-            connection.execute(
-                delete(IdempotencyKeyRow).where(
-                    IdempotencyKeyRow.created_at < stamp(now - claim.lifetime)
+            # Expired keys are forgotten (the one table that may be pruned), once a minute
+            # at most: a delete in every keyed submission lengthened the write lock's hold.
+            if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
+                connection.execute(
+                    delete(IdempotencyKeyRow).where(
+                        IdempotencyKeyRow.created_at < stamp(now - claim.lifetime)
+                    )
                 )
-            )
-            earlier = _stored_response(connection, claim)
+                self._pruned_at = time.monotonic()
+            earlier = _stored_response(connection, claim, now=now)
             if earlier is not None:
                 return earlier
             submitted = self._submit(connection, proposal, pack, record, record_json, by, at)
             status_code, body = respond(submitted, record_json)
-            connection.execute(
-                insert(IdempotencyKeyRow).values(
-                    caller=claim.caller,
-                    key=claim.key,
-                    request_sha256=claim.request_sha256,
-                    evaluation_id=submitted.evaluation.id,
-                    status_code=status_code,
-                    response_json=body,
-                    created_at=stamp(now),
-                )
-            )
+            row = {
+                "caller": claim.caller,
+                "key": claim.key,
+                "request_sha256": claim.request_sha256,
+                "evaluation_id": submitted.evaluation.id,
+                "status_code": status_code,
+                "response_json": body,
+                "created_at": stamp(now),
+            }
+            # A row still there for this key has expired (a live one was answered above) and
+            # not yet been pruned: the new first response takes its place.
+            connection.execute(_upsert_key(connection.dialect.name), row)
             return StoredResponse(status_code, body, submitted.evaluation.id, replayed=False)
 
     def earlier_response(self, claim: IdempotencyClaim) -> StoredResponse | None:
@@ -413,10 +422,14 @@ class Register(Tokens, Installs):
 
     @staticmethod
     def _add_once(connection: Connection, table: Any, key: str, values: dict[str, Any]) -> bool:
-        if connection.scalar(select(table.sha256).where(table.sha256 == key)) is not None:
-            return False
-        connection.execute(insert(table), values)
-        return True
+        """Insert a content-addressed row unless its hash is there; whether it was new.
+
+        One round trip (INSERT ... ON CONFLICT DO NOTHING RETURNING) where a
+        look-up and an insert took two, inside the write lock every writer waits on.
+        """
+        assert values["sha256"] == key
+        inserted = connection.execute(_insert_once(connection.dialect.name, table), values)
+        return inserted.scalar() is not None
 
     @staticmethod
     def _append_event(connection: Connection, kind: str, at: str, data: dict[str, Any]) -> None:
@@ -682,6 +695,31 @@ def _stored_response(
             field="Idempotency-Key",
         )
     return StoredResponse(row.status_code, row.response_json, row.evaluation_id, replayed=True)
+
+
+@functools.cache
+def _insert_once(dialect: str, table: Any) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    module = postgresql if dialect == "postgresql" else sqlite
+    return (
+        module.insert(table)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+        .returning(table.sha256)
+    )
+
+
+@functools.cache
+def _upsert_key(dialect: str) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(IdempotencyKeyRow)
+    kept = ("request_sha256", "evaluation_id", "status_code", "response_json", "created_at")
+    return statement.on_conflict_do_update(
+        index_elements=["caller", "key"],
+        set_={name: statement.excluded[name] for name in kept},
+    )
 
 
 def _decisions_of(connection: Connection, proposal_id: str) -> Sequence[Any]:

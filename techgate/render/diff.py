@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table
 
 from techgate.model.diff import RecordDiff
 from techgate.render.diff_view import DiffView, Row, diff_view
 from techgate.render.formats import OutputFormat
+from techgate.render.small import render_small
 from techgate.render.text import DECISION_STYLE, Text
 
 __all__ = ["diff_text_view", "render_diff"]
@@ -26,23 +26,16 @@ def render_diff(
     user_templates: Path | None = None,
 ) -> str:
     """The diff in the given format, as a string (the same diff, the same bytes)."""
-    if output_format is OutputFormat.JSON:
-        from techgate.render.json import json_text
-
-        return json_text(diff)
-    if output_format is OutputFormat.MARKDOWN:
-        from techgate.render.environment import markdown_environment, render_template
-
-        environment = markdown_environment(user_templates)
-        return render_template(environment, "diff.md.j2", diff_view(diff), user_templates)
-    if output_format is not OutputFormat.TEXT:
-        # A diff is not one proposal's gates: the CI formats have nothing to say of it.
-        raise ValueError(f"a diff has no {output_format.value} format")
-    buffer = io.StringIO()
-    Console(file=buffer, width=width, highlight=False, color_system=None).print(
-        diff_text_view(diff)
+    return render_small(
+        diff,
+        output_format,
+        kind="diff",
+        template="diff.md.j2",
+        view=lambda: diff_view(diff),
+        text_view=lambda: diff_text_view(diff),
+        width=width,
+        user_templates=user_templates,
     )
-    return buffer.getvalue()
 
 
 def diff_text_view(diff: RecordDiff) -> RenderableType:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table
 
 from techgate.model.whatif import WhatIf
 from techgate.render.diff_view import Row
 from techgate.render.formats import OutputFormat
+from techgate.render.small import render_small
 from techgate.render.text import DECISION_STYLE, Text
 from techgate.render.whatif_view import whatif_view
 
@@ -27,22 +27,16 @@ def render_whatif(
     user_templates: Path | None = None,
 ) -> str:
     """The what-if in the given format, as a string (the same what-if, the same bytes)."""
-    if output_format is OutputFormat.JSON:
-        from techgate.render.json import json_text
-
-        return json_text(result)
-    if output_format is OutputFormat.MARKDOWN:
-        from techgate.render.environment import markdown_environment, render_template
-
-        environment = markdown_environment(user_templates)
-        return render_template(environment, "whatif.md.j2", whatif_view(result), user_templates)
-    if output_format is not OutputFormat.TEXT:
-        raise ValueError(f"a what-if has no {output_format.value} format")
-    buffer = io.StringIO()
-    Console(file=buffer, width=width, highlight=False, color_system=None).print(
-        whatif_text_view(result)
+    return render_small(
+        result,
+        output_format,
+        kind="what-if",
+        template="whatif.md.j2",
+        view=lambda: whatif_view(result),
+        text_view=lambda: whatif_text_view(result),
+        width=width,
+        user_templates=user_templates,
     )
-    return buffer.getvalue()
 
 
 def whatif_text_view(result: WhatIf) -> RenderableType:

@@ -1074,9 +1074,13 @@ def record_meeting_decision(register: Register, meeting: MeetingSession) -> Huma
     chosen = meeting_outcome_for_register(outcome.outcome)
     if chosen is None:
         return None
-    proposal, record = meeting.proposal(), meeting.record()
+    # Judged again as a submission is: the proposal's waivers in force applied, read at
+    # one moment that is also the one stored (the meeting's own record ignores waivers).
+    proposal, at = meeting.proposal(), register.now()
+    waivers = register.waivers(proposal.id, at=at).waivers
+    record = evaluate(proposal, pack=meeting.pack, waivers=waivers, at=at)
     submitted = register.submit(
-        proposal, meeting.pack, record, render_json(record), by=meeting.chair
+        proposal, meeting.pack, record, render_json(record), by=meeting.chair, at=at
     )
     parts = [outcome.reason] if outcome.reason else []
     parts += [

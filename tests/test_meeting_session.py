@@ -241,3 +241,35 @@ def test_the_decision_goes_into_the_register(proposal: Path, register_url: str) 
         shown = register.show(decision.evaluation_id)
         assert shown.evaluation.proposal_sha256 == session.proposal().sha256
         assert register.verify().intact
+
+
+def test_the_register_entry_applies_the_waivers_in_force(proposal: Path, register_url: str) -> None:
+    """The meeting's register entry is judged as any submission is: a waiver in force shows."""
+    with held(proposal) as session, api.open_register(register_url) as register:
+        first = api.submit(register, proposal, by="Sam Submitter").evaluation
+        gate = "human-route-speed"  # failed on this proposal, severity conditional
+        expires = (register.now() + dt.timedelta(days=30)).date()
+        register.waive(
+            api.waiver_request(
+                {
+                    "proposal_id": first.proposal_id,
+                    "gate_id": gate,
+                    "owner": "Head of Digital",
+                    "reason": "callbacks cover the wait until the new queue lands",
+                    "ticket": "RISK-9",
+                    "expires": expires.isoformat(),
+                    "requested_by": "Sam Submitter",
+                }
+            ),
+            by="Change Board",
+        )
+        session.record_outcome(
+            "approve-with-conditions",
+            conditions=[{"text": "Queue live before launch", "owner": JOAN, "due": "2026-06-30"}],
+        )
+        decision = api.record_meeting_decision(register, session)
+        assert decision is not None
+        record = register.show(decision.evaluation_id).record
+        waived = next(g for g in record.gates if g.id == gate)
+        assert waived.status.value == "waived" and waived.waiver is not None
+        assert register.verify().intact

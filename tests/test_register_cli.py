@@ -350,7 +350,7 @@ def test_audit_lists_the_chain_and_masks_what_it_is_asked_to(register_url: str) 
     assert masked[0]["data"]["submitted_by"] == "[masked]" and masked[0]["masked"] == [
         "submitted_by"
     ]
-    assert masked[1]["masked"] == ["decided_by", "reason"]
+    assert masked[1]["masked"] == ["decided_by", "reason", "submitted_by"]
     # Masking changes what is shown, never the chain: same hashes, same other fields.
     assert [e["hash"] for e in masked] == [e["hash"] for e in full["items"]]
     assert masked[1]["data"]["outcome"] == "rejected"

@@ -347,8 +347,21 @@ class Register(Tokens, Installs):
             decision_id = connection.execute(
                 insert(DecisionRow).values(values).returning(DecisionRow.id)
             ).scalar_one()
+            # The event says what was decided on, so the chain alone answers an audit: the
+            # proposal and pack by id, version and hash (verify compares the decision's columns).
+            judged = {
+                "proposal_id": evaluation.proposal_id,
+                "proposal_sha256": evaluation.proposal_sha256,
+                "pack_id": evaluation.pack_id,
+                "pack_version": evaluation.pack_version,
+                "pack_sha256": evaluation.pack_sha256,
+                "submitted_by": evaluation.submitted_by,
+            }
             self._append_event(
-                connection, "decision.recorded", at, decision_event(decision_id, values)
+                connection,
+                "decision.recorded",
+                at,
+                {**decision_event(decision_id, values), **judged},
             )
             _notify(
                 connection,

@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     # numpy comes with these; commands that never weigh do not pay for it.
     from techgate.engine.ahp import PanelPriorities
     from techgate.loading.pairwise import PairwiseStudy
-    from techgate.model.register import Submitted
+    from techgate.model.register import History, Submitted
     from techgate.model.webhooks import DeliveryAttempt, NewSubscription
     from techgate.register import Clock
     from techgate.register import Register as Register  # for the service's annotations
@@ -116,6 +116,7 @@ __all__ = [
     "render",
     "render_comparison",
     "render_diff",
+    "render_history",
     "render_whatif",
     "service_pack",
     "service_packs",
@@ -587,6 +588,13 @@ def diff_records(before: Evaluation, after: Evaluation) -> RecordDiff:
     from techgate.engine.diff import diff_records as diff
 
     return diff(before, after)
+
+
+def render_history(history: History) -> str:
+    """A proposal's history (Register.history) as Markdown."""
+    from techgate.render.history import history_markdown
+
+    return history_markdown(history)
 
 
 def register_diff(

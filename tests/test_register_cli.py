@@ -358,3 +358,19 @@ def test_audit_lists_the_chain_and_masks_what_it_is_asked_to(register_url: str) 
     assert code == 0 and out.startswith("1 ") and "evaluation.submitted" in out
     assert "more: --after 1" in err
     assert run("register", "audit", "--after", "2", "--db", register_url)[1] == "no events\n"
+
+
+def test_history_in_markdown_escapes_what_people_typed(register_url: str) -> None:
+    run("register", "submit", NO_GO, "--by", "Ana *Ruiz* <b>", "--db", register_url)
+    run(
+        "register", "decide", "1", "--outcome", "approved", "--by", "Board | panel",
+        "--reason", "pilot [link](http://x.example)", "--db", register_url,
+    )  # fmt: skip
+    code, out, _ = run(
+        "register", "history", "chatbot-no-human", "-f", "markdown", "--db", register_url
+    )
+    assert code == 0 and out.startswith("# History of chatbot-no-human")
+    assert "| 1 |" in out and "| no-go |" in out and "OVERRIDE" in out
+    # Markup typed by people stays text: no emphasis, no tag, no link, no broken table.
+    assert "*Ruiz*" not in out and "<b>" not in out and "[link](http" not in out
+    assert "Board | panel" not in out

@@ -206,7 +206,15 @@ def show(evaluation_id: int, record: bool, db: str | None, output_format: str) -
 @register.command()
 @click.argument("proposal_id")
 @db_option
-@register_format_option
+@click.option(
+    "--format",
+    "-f",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 def history(proposal_id: str, db: str | None, output_format: str) -> int:
     """Every evaluation of PROPOSAL_ID over time, and the decisions taken on them."""
     from techgate import api
@@ -215,6 +223,9 @@ def history(proposal_id: str, db: str | None, output_format: str) -> int:
         found = opened.history(proposal_id)
     if output_format == "json":
         _echo_json(found)
+        return 0
+    if output_format == "markdown":
+        click.echo(api.render_history(found), nl=False)
         return 0
     decided: dict[int, list[HumanDecision]] = {}
     for decision in found.decisions:

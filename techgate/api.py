@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     # numpy comes with these; commands that never weigh do not pay for it.
     from techgate.engine.ahp import PanelPriorities
     from techgate.loading.pairwise import PairwiseStudy
-    from techgate.model.register import History, Submitted
+    from techgate.model.register import History, HumanDecision, Submitted
     from techgate.model.webhooks import DeliveryAttempt, NewSubscription
     from techgate.register import Clock
     from techgate.register import Register as Register  # for the service's annotations
@@ -564,12 +564,14 @@ def render(
     paper: Paper | str = Paper.A4,
     templates: Path | None = None,
     previous: Evaluation | None = None,
+    decisions: Iterable[HumanDecision] = (),
 ) -> dict[DocumentFormat, bytes]:
     """Each requested document's bytes, in the order asked; all or none.
 
     With previous (an earlier record of the proposal), the Markdown, HTML and
-    PDF reports add "what changed since the last evaluation"; without it they
-    are exactly as before.
+    PDF reports add "what changed since the last evaluation"; with decisions
+    (what people decided on this record in the register), a section that
+    flags any override of the engine. Without them they are exactly as before.
     """
     from techgate.render.documents import render_documents
 
@@ -579,6 +581,7 @@ def render(
         paper=Paper(paper),
         user_templates=templates,
         changes=None if previous is None else diff_records(previous, record),
+        decisions=tuple(decisions),
     )
 
 

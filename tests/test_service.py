@@ -812,3 +812,34 @@ def test_a_nul_in_a_lookup_is_the_same_located_422_on_both_databases(
     assert isinstance(located, dict)
     assert (located["file"], located["field"]) == ("<register>", field)
     assert "NUL" in str(located["message"]) and "postgresql" not in refused["detail"].lower()
+
+
+# -- an override of the engine is flagged in every report ----------------------------------------
+
+
+def test_every_report_of_an_overridden_record_flags_the_override(served: Served) -> None:
+    assert submit(served, NO_GO).status_code == 201
+    with served.client("approver") as approver:
+        decided = approver.post(
+            "/v1/evaluations/1/decisions",
+            json={"outcome": "approved", "reason": "pilot *with* 50 users <b>"},
+        )
+        assert decided.status_code == 201
+        markdown = approver.get("/v1/evaluations/1/record.md").text
+        html = approver.get("/v1/evaluations/1/record.html").text
+        record = approver.get("/v1/evaluations/1/record.json").text
+    assert "## What people decided" in markdown
+    assert "**OVERRIDING the engine's no-go**" in markdown
+    assert "overriding the engine&#39;s no-go" in html or "overriding the engine's no-go" in html
+    # What people typed stays text in both.
+    assert "<b>" not in markdown and "*with*" not in markdown
+    assert "pilot *with* 50 users &lt;b&gt;" in html
+    # The record itself is the engine's, byte for byte: decisions are never written into it.
+    assert "OVERRID" not in record
+
+
+def test_reports_without_decisions_are_unchanged_by_the_section() -> None:
+    record = api.evaluate(NO_GO)
+    plain = api.render(record, ["md", "html"])
+    assert api.render(record, ["md", "html"], decisions=()) == plain
+    assert all(b"What people decided" not in body for body in plain.values())

@@ -9,6 +9,7 @@ from pathlib import Path
 from techgate.errors import RenderError, TechgateError, single_problem
 from techgate.model.diff import RecordDiff
 from techgate.model.evaluation import Evaluation
+from techgate.model.register import HumanDecision
 from techgate.vocabulary import DocumentFormat, Paper
 
 __all__ = ["DocumentFormat", "render_document", "render_documents"]
@@ -34,6 +35,7 @@ def render_documents(
     paper: Paper = Paper.A4,
     user_templates: Path | None = None,
     changes: RecordDiff | None = None,
+    decisions: tuple[HumanDecision, ...] = (),
 ) -> dict[DocumentFormat, bytes]:
     """Each requested document's bytes; the HTML report is built once for --html and --pdf.
 
@@ -45,7 +47,12 @@ def render_documents(
     with template_errors(user_templates, "the record"):
         try:
             return _render_all(
-                evaluation, tuple(dict.fromkeys(formats)), paper, user_templates, changes
+                evaluation,
+                tuple(dict.fromkeys(formats)),
+                paper,
+                user_templates,
+                changes,
+                decisions,
             )
         except _Failed as failed:
             cause = failed.__cause__
@@ -93,6 +100,7 @@ def _render_all(
     paper: Paper,
     user_templates: Path | None,
     changes: RecordDiff | None,
+    decisions: tuple[HumanDecision, ...] = (),
 ) -> dict[DocumentFormat, bytes]:
     """The documents' bytes. Only the PDF needs WeasyPrint, imported here on demand."""
     from jinja2 import TemplateError
@@ -102,7 +110,14 @@ def _render_all(
     for document_format in formats:
         try:
             html = _render_one(
-                evaluation, document_format, paper, user_templates, html, rendered, changes
+                evaluation,
+                document_format,
+                paper,
+                user_templates,
+                html,
+                rendered,
+                changes,
+                decisions,
             )
         except (TechgateError, TemplateError):
             raise
@@ -119,6 +134,7 @@ def _render_one(
     html: str | None,
     rendered: dict[DocumentFormat, bytes],
     changes: RecordDiff | None = None,
+    decisions: tuple[HumanDecision, ...] = (),
 ) -> str | None:
     """Render one document into 'rendered'; returns the HTML report, made on first need."""
     if document_format is DocumentFormat.JSON:
@@ -129,13 +145,13 @@ def _render_one(
     if document_format is DocumentFormat.MARKDOWN:
         from techgate.render.environment import render_markdown
 
-        markdown = render_markdown(evaluation, user_templates, changes)
+        markdown = render_markdown(evaluation, user_templates, changes, decisions)
         rendered[document_format] = markdown.encode("utf-8")
         return html
     from techgate.render.environment import render_html, template_dirs
 
     if html is None:
-        html = render_html(evaluation, paper, user_templates, changes)
+        html = render_html(evaluation, paper, user_templates, changes, decisions)
     if document_format is DocumentFormat.HTML:
         rendered[document_format] = html.encode("utf-8")
     else:

@@ -34,6 +34,7 @@ from techgate.model.evaluation import (
     LevelSwing,
     Reason,
 )
+from techgate.model.register import HumanDecision
 from techgate.render.diff_view import DiffView, diff_view
 from techgate.render.formats import Paper
 from techgate.render.panel import PanelView, panel_view
@@ -108,6 +109,9 @@ class ReportContext:
     """With a sensitivity block and charts: the weight ranges as an inline SVG."""
     changes: DiffView | None = None
     """What changed since a previous record, when the caller gave one (None: no section)."""
+    decisions: tuple[HumanDecision, ...] = ()
+    """What people decided on this record in the register, oldest first (empty: no section);
+    an override of the engine is flagged."""
 
 
 def report_context(
@@ -117,6 +121,7 @@ def report_context(
     charts: bool = False,
     top: int = 3,
     changes: RecordDiff | None = None,
+    decisions: tuple[HumanDecision, ...] = (),
 ) -> ReportContext:
     radar, bars, benefits = Markup(""), Markup(""), Markup("")
     if charts:
@@ -141,6 +146,7 @@ def report_context(
         trait_gates=tuple(gates[k] for k in automation.gates if k in gates),
         panel=panel_view(evaluation),
         changes=None if changes is None else diff_view(changes),
+        decisions=decisions,
         **_sensitivity_parts(evaluation, charts),
     )
 
@@ -256,9 +262,10 @@ def render_markdown(
     evaluation: Evaluation,
     user_templates: Path | None = None,
     changes: RecordDiff | None = None,
+    decisions: tuple[HumanDecision, ...] = (),
 ) -> str:
     environment = markdown_environment(user_templates)
-    context = report_context(evaluation, changes=changes)
+    context = report_context(evaluation, changes=changes, decisions=decisions)
     return render_template(environment, "report.md.j2", context, user_templates)
 
 
@@ -267,8 +274,9 @@ def render_html(
     paper: Paper = Paper.A4,
     user_templates: Path | None = None,
     changes: RecordDiff | None = None,
+    decisions: tuple[HumanDecision, ...] = (),
 ) -> str:
-    context = report_context(evaluation, paper, charts=True, changes=changes)
+    context = report_context(evaluation, paper, charts=True, changes=changes, decisions=decisions)
     return render_template(
         html_environment(user_templates), "report.html.j2", context, user_templates
     )

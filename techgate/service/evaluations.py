@@ -24,7 +24,7 @@ from techgate.service.bodies import require_json, yaml_or_json
 from techgate.service.common import BODY_NAME, EvaluationId, Moment, json_response, problems
 from techgate.service.negotiation import preferred
 from techgate.service.problems import ProblemError
-from techgate.service.rendering import Job
+from techgate.service.rendering import Job, render_source
 from techgate.service.schemas import DecisionRequest, JobStatus, Submission
 from techgate.service.state import state_of
 from techgate.vocabulary import LARGEST_ID, DocumentFormat
@@ -289,11 +289,13 @@ async def _document(
     record_json = await run_in_threadpool(state.register.record_json, evaluation_id)
     if document is DocumentFormat.JSON:
         return Response(record_json, media_type=document.media_type)
+    # Reports flag what people decided on the record (an override above all).
+    decisions = (await run_in_threadpool(state.register.show, evaluation_id)).decisions
     if document is DocumentFormat.MARKDOWN:
         # Markdown is a template over the record, milliseconds: no need for the pool.
         def markdown() -> bytes:
-            rendered = api.render(Evaluation.model_validate_json(record_json), [document])
-            return rendered[document]
+            record = Evaluation.model_validate_json(record_json)
+            return api.render(record, [document], decisions=decisions)[document]
 
         return Response(await run_in_threadpool(markdown), media_type=document.media_type)
     prefer = request.headers.get("prefer", "").lower()
@@ -302,11 +304,13 @@ async def _document(
         or "respond-async" in prefer
         or len(record_json) > state.settings.async_record_bytes
     ):
-        job = state.renders.start_job(evaluation_id, record_json, document)
+        job = state.renders.start_job(
+            evaluation_id, render_source(record_json, decisions), document
+        )
         return json_response(
             job_status(job), 202, headers={"Location": f"/v1/jobs/{job.id}", "Retry-After": "1"}
         )
-    content = await state.renders.render(record_json, document)
+    content = await state.renders.render(render_source(record_json, decisions), document)
     return Response(content, media_type=document.media_type)
 
 

@@ -23,19 +23,38 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel
+
 from techgate.errors import RenderError
+from techgate.model.evaluation import Evaluation
+from techgate.model.register import HumanDecision
 from techgate.service.problems import ProblemError
 from techgate.service.settings import Settings
 from techgate.vocabulary import DocumentFormat
 
 
-def render_document(record_json: str, document: str) -> bytes:
-    """Run in a worker: one document of a stored record."""
-    from techgate import api
-    from techgate.model.evaluation import Evaluation
+class _Source(BaseModel):
+    decisions: tuple[HumanDecision, ...]
+    record: Evaluation
 
+
+def render_source(record_json: str, decisions: tuple[HumanDecision, ...]) -> str:
+    """What a worker renders: the stored record and the decisions people took on it, as one
+    JSON text (a worker gets strings: nothing else crosses into its process cheaply)."""
+    from pydantic import TypeAdapter
+
+    people = TypeAdapter(tuple[HumanDecision, ...]).dump_json(decisions).decode("utf-8")
+    return f'{{"decisions":{people},"record":{record_json}}}'
+
+
+def render_document(source_json: str, document: str) -> bytes:
+    """Run in a worker: one document of a stored record (render_source's text), any override
+    of the engine flagged."""
+    from techgate import api
+
+    source = _Source.model_validate_json(source_json)
     chosen = DocumentFormat(document)
-    return api.render(Evaluation.model_validate_json(record_json), [chosen])[chosen]
+    return api.render(source.record, [chosen], decisions=source.decisions)[chosen]
 
 
 def _warm_up() -> None:

@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from conftest import read_yaml
+from conftest import EXAMPLES, read_yaml
 from hypothesis import strategies as st
 from schemathesis import Case
 from schemathesis.config import SchemathesisConfig
@@ -49,16 +49,19 @@ def as_json_value(path: Any) -> Any:
     return json.loads(json.dumps(read_yaml(path), default=str))
 
 
+VOICEBOT = EXAMPLES / "voicebot-projected-savings.yaml"
 VALID_BODIES: dict[tuple[str, str], list[Any]] = {
     ("POST", "/v1/evaluations"): [as_json_value(p) for p in (GO, NO_GO, CONDITIONAL)],
     ("POST", "/v1/evaluate"): [as_json_value(p) for p in (GO, NO_GO, CONDITIONAL)],
     ("PUT", "/v1/packs/{pack_id}"): [
         {"id": "house", "title": "House rules", "version": "1.0.1", "extends": "contact-centre"}
     ],
+    # A proposal the run itself never submits: were it the latest submitter of the
+    # proposal, the run's admin token could not waive its gates.
     ("POST", "/v1/waivers"): [
         {
-            "proposal_id": "chatbot-no-human",
-            "gate_id": "human-route",
+            "proposal_id": "voicebot-projected-savings",
+            "gate_id": "cuts-on-measured-benefits",
             "owner": "Head of Contact Centre",
             "reason": "a person answers within the hour while the route is built",
             "ticket": "RISK-7",
@@ -133,6 +136,7 @@ class World:
 
 def build_world(served: Served) -> World:
     ids = [submit(served, path).json()["evaluation"]["id"] for path in (GO, NO_GO, CONDITIONAL)]
+    assert submit(served, VOICEBOT).status_code == 201  # by 'submitter': the waivers' proposal
     with served.client("submitter", **YAML) as client:  # a second version, for diff
         assert client.post("/v1/evaluations", content=CHANGED_GO.encode()).status_code == 201
     proposals = [str(read_yaml(path)["id"]) for path in (GO, NO_GO, CONDITIONAL)]

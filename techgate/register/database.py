@@ -216,28 +216,12 @@ def _creating(engine: Engine) -> Iterator[None]:
 
 
 @contextmanager
-def writing(engine: Engine, *, lock: bool = True) -> Iterator[Connection]:
-    """A transaction holding the register's write lock: writers run one at a time.
-
-    With lock=False the transaction starts without it, and the writer takes it
-    (take_write_lock) just before it extends the audit chain: work that needs
-    no order (a submission's content rows) then runs beside other writers.
-    SQLite has one writer at a time whatever is asked (BEGIN IMMEDIATE).
-    """
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction holding the register's write lock: writers run one at a time."""
     with engine.begin() as connection:
-        if lock:
-            take_write_lock(connection)
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_WRITE_LOCK})
         yield connection
-
-
-def take_write_lock(connection: Connection) -> None:
-    """The register's write lock, held to the end of the transaction (PostgreSQL; SQLite's
-    transactions hold the database's own from their start)."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(_LOCK, {"key": _PG_WRITE_LOCK})
-
-
-_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def migrations_folder() -> Path:

@@ -15,13 +15,11 @@ import json
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Select, delete, insert, select, text
-from sqlalchemy.exc import IntegrityError
 
 from techgate.errors import NotFoundError, single_problem
 from techgate.model.criteria import CriteriaPack
@@ -45,7 +43,7 @@ from techgate.model.register import (
 )
 from techgate.model.waiver import Waiver, WaiverList, WaiverRequest
 from techgate.register import chain
-from techgate.register.database import take_write_lock, translated, writing
+from techgate.register.database import translated, writing
 from techgate.register.installs import Installs
 from techgate.register.tables import (
     AuditEventRow,
@@ -178,15 +176,8 @@ class Register(Tokens, Installs):
         """
         if by is not None:
             by = _name(by, "by")
-        for _ in range(_RACES):
-            with (
-                suppress(_Raced),
-                translated(self.url),
-                writing(self._engine, lock=False) as connection,
-                _raced(),
-            ):
-                return self._submit(connection, proposal, pack, record, record_json, by, at)
-        raise _too_busy()
+        with translated(self.url), writing(self._engine) as connection:
+            return self._submit(connection, proposal, pack, record, record_json, by, at)
 
     def submit_once(
         self,
@@ -204,64 +195,35 @@ class Register(Tokens, Installs):
         evaluation, with the response built by 'respond'; a key seen before gives its first
         response back (the same payload) or is refused (another payload)."""
         by = _name(by, "by")
-        for _ in range(_RACES):
-            with (
-                suppress(_Raced),
-                translated(self.url),
-                writing(self._engine, lock=False) as connection,
-                _raced(),
-            ):
-                return self._submit_keyed(
-                    connection, proposal, pack, record, record_json, by, at, claim, respond
+        with translated(self.url), writing(self._engine) as connection:
+            now = self._clock()
+            # Expired keys are forgotten (the one table that may be pruned), once a minute
+            # at most: a delete in every keyed submission lengthened the write lock's hold.
+            if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
+                connection.execute(
+                    delete(IdempotencyKeyRow).where(
+                        IdempotencyKeyRow.created_at < stamp(now - claim.lifetime)
+                    )
                 )
-        raise _too_busy()
-
-    def _submit_keyed(
-        self,
-        connection: Connection,
-        proposal: Proposal,
-        pack: CriteriaPack,
-        record: Evaluation,
-        record_json: str,
-        by: str,
-        at: dt.datetime | None,
-        claim: IdempotencyClaim,
-        respond: Respond,
-    ) -> StoredResponse:
-        now = self._clock()
-        # Expired keys are forgotten (the one table that may be pruned), once a minute
-        # at most: a delete in every keyed submission lengthened the write lock's hold.
-        if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
-            connection.execute(
-                delete(IdempotencyKeyRow).where(
-                    IdempotencyKeyRow.created_at < stamp(now - claim.lifetime)
-                )
-            )
-            self._pruned_at = time.monotonic()
-        earlier = _stored_response(connection, claim, now=now)
-        if earlier is not None:
-            return earlier
-        submitted = self._submit(connection, proposal, pack, record, record_json, by, at)
-        # Under the write lock from here (taken again, harmlessly, if _submit took it): a
-        # request with the same key that finished meanwhile is seen now, and this one
-        # starts again to answer as that one did.
-        take_write_lock(connection)
-        if _stored_response(connection, claim, now=now) is not None:
-            raise _Raced
-        status_code, body = respond(submitted, record_json)
-        row = {
-            "caller": claim.caller,
-            "key": claim.key,
-            "request_sha256": claim.request_sha256,
-            "evaluation_id": submitted.evaluation.id,
-            "status_code": status_code,
-            "response_json": body,
-            "created_at": stamp(now),
-        }
-        # A row still there for this key has expired (a live one was answered above) and
-        # not yet been pruned: the new first response takes its place.
-        connection.execute(_upsert_key(connection.dialect.name), row)
-        return StoredResponse(status_code, body, submitted.evaluation.id, replayed=False)
+                self._pruned_at = time.monotonic()
+            earlier = _stored_response(connection, claim, now=now)
+            if earlier is not None:
+                return earlier
+            submitted = self._submit(connection, proposal, pack, record, record_json, by, at)
+            status_code, body = respond(submitted, record_json)
+            row = {
+                "caller": claim.caller,
+                "key": claim.key,
+                "request_sha256": claim.request_sha256,
+                "evaluation_id": submitted.evaluation.id,
+                "status_code": status_code,
+                "response_json": body,
+                "created_at": stamp(now),
+            }
+            # A row still there for this key has expired (a live one was answered above) and
+            # not yet been pruned: the new first response takes its place.
+            connection.execute(_upsert_key(connection.dialect.name), row)
+            return StoredResponse(status_code, body, submitted.evaluation.id, replayed=False)
 
     def earlier_response(self, claim: IdempotencyClaim) -> StoredResponse | None:
         """The first response to this caller's key, if it is remembered; refused if the key
@@ -332,11 +294,6 @@ class Register(Tokens, Installs):
         evaluation_id = connection.execute(
             insert(EvaluationRow).returning(EvaluationRow.id), values
         ).scalar_one()
-        # The content rows above need no order, so other submissions write theirs at the
-        # same time; the chain does: its head is read and extended under the lock, held
-        # from here to the commit. An identical submission racing this one fails on the
-        # record's unique hash and is tried again (submit), finding this one stored.
-        take_write_lock(connection)
         self._append_event(
             connection,
             "evaluation.submitted",
@@ -775,31 +732,6 @@ def _upsert_key(dialect: str) -> Any:
     return statement.on_conflict_do_update(
         index_elements=["caller", "key"],
         set_={name: statement.excluded[name] for name in kept},
-    )
-
-
-_RACES = 5
-"""Tries of a submission that lost a race with an identical one (each loses at most once)."""
-
-
-class _Raced(Exception):
-    """A unique key another transaction wrote first: the submission is tried again."""
-
-
-@contextmanager
-def _raced() -> Iterator[None]:
-    try:
-        yield
-    except IntegrityError as error:
-        raise _Raced from error
-
-
-def _too_busy() -> Exception:
-    return single_problem(
-        "<register>",
-        "kept losing races with identical submissions",
-        "try again",
-        field="record",
     )
 
 

@@ -133,10 +133,10 @@ def test_subscribers_get_signed_messages_from_the_services_deliverer(
         wait_for(lambda: len(receiver.received) == 2)
         kinds = []
         for got in receiver.received:
-            # The service stamps with its test clock; check the signature at that moment.
-            moment = int(got.headers["webhook-timestamp"])
+            # Stamped by the test clock, far from now: a wide window, and a wrong secret fails.
             api.verify_webhook(got.headers, got.body, secret, tolerance=10**9)
-            assert abs(moment - moment) == 0
+            with pytest.raises(ValueError):
+                api.verify_webhook(got.headers, got.body, "whsec_" + "A" * 44, tolerance=10**9)
             kinds.append(json.loads(got.body)["type"])
         # Delivered by parallel workers: in any order (receivers order by the payload's time).
         assert sorted(kinds) == ["decision.recorded", "evaluation.created"]
@@ -155,10 +155,9 @@ def test_a_failing_or_hanging_receiver_gets_retries_and_never_delays_a_decision(
         ).json()
         stored = admin.post("/v1/evaluations", content=VOICEBOT.read_bytes(), headers=YAML)
         number = stored.json()["evaluation"]["id"]
-        began = time.monotonic()
         decided = approver.post(f"/v1/evaluations/{number}/decisions", json={"outcome": "rejected"})
-        answered_in = time.monotonic() - began
-        assert decided.status_code == 201
+        # Answered before the receiver ever held a try: the decision waits on no delivery.
+        assert decided.status_code == 201 and not receiver.holding.is_set()
         # 500, then a receiver that hangs past the 1 s timeout, then 200: three tries.
         wait_for(lambda: len(receiver.received) >= 3)
         subscription = made["subscription"]["id"]
@@ -175,9 +174,6 @@ def test_a_failing_or_hanging_receiver_gets_retries_and_never_delays_a_decision(
         assert len(ids) == 1  # one message, tried three times under one id
         shown = admin.get(f"/v1/evaluations/{number}").json()
         assert shown["decisions"][0]["outcome"] == "rejected"
-    # The decision was answered while the deliverer was still trying (no timing asserted
-    # beyond this: it never waited for the receiver's 1 s timeout plus retries).
-    assert answered_in < 30
 
 
 def test_a_receiver_answering_410_disables_its_subscription(

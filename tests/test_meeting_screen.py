@@ -585,12 +585,27 @@ async def _whatif(pilot: Pilot[Any]) -> None:
     await submit_form(pilot, "fact human_escalation.minutes_to_person=5")
 
 
+async def _people(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    assert isinstance(app, MeetingApp)
+    held_round(app, (MARIA, "1", "4"), (DANIEL, "3", "0"), (JOAN, "2", "4"))
+    app.desk.meeting.note("Callbacks cover the wait while the queue is built.")
+    app.desk.meeting.record_outcome(
+        "approve-with-conditions",
+        conditions=[{"text": "Accessibility audit", "owner": JOAN, "due": "2026-06-30"}],
+    )
+    app.show_all()
+    await pilot.press("5")
+    await pilot.pause()
+
+
 SCREENS = {
     "criteria": _main,
     "round": _round,
     "revealed": _revealed,
     "flips": _flips,
     "whatif": _whatif,
+    "people": _people,
 }
 
 

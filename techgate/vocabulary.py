@@ -16,6 +16,9 @@ INTEGER, signed 64-bit in SQLite but 32-bit in PostgreSQL (which answered a larg
 'integer out of range' where SQLite said 'not found'). A larger one is refused as input,
 the same on both, never handed to the driver."""
 
+MAX_PAGE = 500
+"""The most items one page of a listing holds (register, service)."""
+
 
 class OutputFormat(StrEnum):
     """What a command prints (or writes with -o): 'techgate evaluate --format'."""

@@ -207,6 +207,9 @@ def test_a_database_url_that_is_not_utf8_is_refused(
         ("list", "--category", NOT_UTF8),
         ("list", "--pack", NOT_UTF8),
         ("history", NOT_UTF8),
+        ("history", NOT_UTF8, "-f", "markdown"),
+        ("diff", NOT_UTF8),
+        ("audit", "--mask", NOT_UTF8),
         ("decide", "1", "--outcome", "approved", "--by", "board", "--reason", NOT_UTF8),
     ],
 )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from techgate.cli.options import pack_option
-from techgate.vocabulary import LARGEST_ID
+from techgate.vocabulary import LARGEST_ID, MAX_PAGE
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -49,6 +49,27 @@ def register_format_option(function: F) -> F:
         show_default=True,
         help="Output format.",
     )(function)
+
+
+def page_options(things: str, limit: int) -> Callable[[F], F]:
+    """--limit and --after: one page of a listing, and where the next one starts."""
+
+    def decorate(function: F) -> F:
+        function = click.option(
+            "--after",
+            type=click.IntRange(0, LARGEST_ID),
+            default=0,
+            help=f"Only {things} numbered above this (the previous page's last).",
+        )(function)
+        return click.option(
+            "--limit",
+            type=click.IntRange(1, MAX_PAGE),
+            default=limit,
+            show_default=True,
+            help=f"At most this many {things}.",
+        )(function)
+
+    return decorate
 
 
 @click.group()
@@ -115,19 +136,7 @@ def submit(
 @click.option(
     "--until", type=click.DateTime(), default=None, help="Submitted before this date or time (UTC)."
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 500),
-    default=50,
-    show_default=True,
-    help="At most this many.",
-)
-@click.option(
-    "--after",
-    type=click.IntRange(0, LARGEST_ID),
-    default=0,
-    help="Only evaluations numbered above this (the previous page's last).",
-)
+@page_options("evaluations", 50)
 @db_option
 @register_format_option
 def list_(
@@ -322,19 +331,7 @@ def decide(
     help="Show this field of every event as '[masked]' (repeatable), e.g. submitted_by, "
     "decided_by, reason, owner, granted_by.",
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 500),
-    default=100,
-    show_default=True,
-    help="At most this many events.",
-)
-@click.option(
-    "--after",
-    type=click.IntRange(0, LARGEST_ID),
-    default=0,
-    help="Only events numbered above this (the previous page's last).",
-)
+@page_options("events", 100)
 @db_option
 @register_format_option
 def audit(

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from techgate.model._base import Frozen, Record
 from techgate.model.evaluation import Decision, Evaluation
-from techgate.vocabulary import LARGEST_ID
+from techgate.vocabulary import LARGEST_ID, MAX_PAGE
 
 
 class Outcome(StrEnum):
@@ -65,9 +65,6 @@ class Filters(Frozen):
     """Submitted at or after this time (UTC when no zone is given)."""
     until: dt.datetime | None = None
     """Submitted before this time (UTC when no zone is given)."""
-
-
-MAX_PAGE = 500
 
 
 class Page(Frozen):

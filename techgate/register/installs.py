@@ -39,23 +39,12 @@ class Installs:
 
     def install_pack(self, pack: CriteriaPack, by: str) -> PackInstall:
         """Offer the pack by its id (replacing what the id meant before)."""
-        from techgate.register.store import checked_name, stamp
+        from techgate.register.store import checked_name, pack_row, stamp
 
         by = checked_name(by, "by")
         with translated(self.url), writing(self._engine) as connection:
             at = stamp(self._clock())
-            self._add_once(
-                connection,
-                PackRow,
-                pack.sha256,
-                {
-                    "sha256": pack.sha256,
-                    "pack_id": pack.id,
-                    "version": pack.version,
-                    "canonical_json": pack.canonical_json,
-                    "stored_at": at,
-                },
-            )
+            self._add_once(connection, PackRow, pack.sha256, pack_row(pack, at))
             return self._install(connection, pack.id, pack.sha256, by, at)
 
     def remove_pack(self, pack_id: str, by: str) -> PackInstall:

@@ -259,18 +259,7 @@ class Register(Tokens, Installs):
                 "stored_at": stamped,
             },
         )
-        new_pack = self._add_once(
-            connection,
-            PackRow,
-            pack.sha256,
-            {
-                "sha256": pack.sha256,
-                "pack_id": pack.id,
-                "version": pack.version,
-                "canonical_json": pack.canonical_json,
-                "stored_at": stamped,
-            },
-        )
+        new_pack = self._add_once(connection, PackRow, pack.sha256, pack_row(pack, stamped))
         summary = record.proposal
         values: dict[str, Any] = {
             "record_sha256": record_sha256,
@@ -756,6 +745,17 @@ def _decision(row: Any) -> HumanDecision:
         reason=row.reason,
         at=parse_stamp(row.decided_at),
     )
+
+
+def pack_row(pack: CriteriaPack, at: str) -> dict[str, Any]:
+    """A pack's row: content-addressed by the sha256 of its canonical JSON."""
+    return {
+        "sha256": pack.sha256,
+        "pack_id": pack.id,
+        "version": pack.version,
+        "canonical_json": pack.canonical_json,
+        "stored_at": at,
+    }
 
 
 def evaluation_event(evaluation_id: int, values: dict[str, Any]) -> dict[str, Any]:

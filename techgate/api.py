@@ -879,6 +879,14 @@ def subscribe(
     return register.webhooks.subscribe(url, events, by, allow_private=allow_private)
 
 
+def messages_queued() -> int:
+    """How many webhook messages this process has queued: a change that moved it may have
+    something to deliver (the service wakes its deliverer only then)."""
+    from techgate.register.webhooks import queued_here
+
+    return queued_here()
+
+
 def deliver_due(
     register: Register, settings: DeliverySettings | None = None
 ) -> tuple[DeliveryAttempt, ...]:

@@ -139,7 +139,7 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_settings(connection: Any, _record: Any) -> None:
     # Python's sqlite3 opens transactions on its own; the 'begin' hook below
-    # does it instead, so that every transaction takes the write lock first.
+    # does it instead, so that a writer's transaction takes the write lock first.
     connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -153,10 +153,17 @@ def _sqlite_settings(connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    # IMMEDIATE: take the write lock when the transaction starts, so two writers
-    # queue up (busy_timeout) rather than both reading the chain's head and one
-    # failing at commit.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writer's transaction (see writing) is IMMEDIATE: it takes the write lock when it
+    # starts, so two writers queue up (busy_timeout) rather than both reading the chain's
+    # head and one failing at commit. A reader's is deferred: in WAL mode it reads its
+    # snapshot beside the writer instead of queueing for the write lock with it.
+    if connection.get_execution_options().get(_WRITER):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+_WRITER = "techgate_writer"
 
 
 @contextmanager
@@ -218,7 +225,7 @@ def _creating(engine: Engine) -> Iterator[None]:
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """A transaction holding the register's write lock: writers run one at a time."""
-    with engine.begin() as connection:
+    with engine.connect() as connection, connection.execution_options(**{_WRITER: True}).begin():
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_WRITE_LOCK})
         yield connection

@@ -17,6 +17,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Select, delete, insert, select, text
@@ -128,6 +129,10 @@ class Register(Tokens, Installs):
         """The database, as it may be printed (any password masked)."""
         self._clock = clock
         self._pruned_at = -float("inf")
+        self._swept_on: dt.date | None = None
+        # Packs this process has seen committed: a submission by one of them skips its
+        # insert (rows are never deleted), one statement fewer inside the write lock.
+        self._packs_stored: set[str] = set()
         if max_waiver_days is not None and max_waiver_days < 1:
             raise single_problem(
                 "<register>", "must allow at least one day", field="max_waiver_days"
@@ -177,7 +182,9 @@ class Register(Tokens, Installs):
         if by is not None:
             by = _name(by, "by")
         with translated(self.url), writing(self._engine) as connection:
-            return self._submit(connection, proposal, pack, record, record_json, by, at)
+            submitted = self._submit(connection, proposal, pack, record, record_json, by, at)
+        self._pack_committed(pack.sha256)
+        return submitted
 
     def submit_once(
         self,
@@ -223,7 +230,13 @@ class Register(Tokens, Installs):
             # A row still there for this key has expired (a live one was answered above) and
             # not yet been pruned: the new first response takes its place.
             connection.execute(_upsert_key(connection.dialect.name), row)
-            return StoredResponse(status_code, body, submitted.evaluation.id, replayed=False)
+        self._pack_committed(pack.sha256)
+        return StoredResponse(status_code, body, submitted.evaluation.id, replayed=False)
+
+    def _pack_committed(self, sha256: str) -> None:
+        if len(self._packs_stored) >= 1024:
+            self._packs_stored.clear()
+        self._packs_stored.add(sha256)
 
     def earlier_response(self, claim: IdempotencyClaim) -> StoredResponse | None:
         """The first response to this caller's key, if it is remembered; refused if the key
@@ -242,11 +255,6 @@ class Register(Tokens, Installs):
         at: dt.datetime | None,
     ) -> Submitted:
         record_sha256 = chain.sha256_text(record_json)
-        existing = connection.execute(
-            select(EvaluationRow).where(EvaluationRow.record_sha256 == record_sha256)
-        ).one_or_none()
-        if existing is not None:
-            return Submitted.trusted(evaluation=self._stored(connection, existing), created=False)
         stamped = stamp(self._clock() if at is None else at)
         new_proposal = self._add_once(
             connection,
@@ -259,7 +267,9 @@ class Register(Tokens, Installs):
                 "stored_at": stamped,
             },
         )
-        new_pack = self._add_once(connection, PackRow, pack.sha256, pack_row(pack, stamped))
+        new_pack = pack.sha256 not in self._packs_stored and self._add_once(
+            connection, PackRow, pack.sha256, pack_row(pack, stamped)
+        )
         summary = record.proposal
         values: dict[str, Any] = {
             "record_sha256": record_sha256,
@@ -280,9 +290,19 @@ class Register(Tokens, Installs):
         }
         # Values as execution parameters, not .values(): the statement is then the same
         # every time (compiled once), where .values() builds it anew around each value.
+        # Identical inputs give an identical record: its hash is unique, so the insert
+        # stores nothing and the evaluation stored first is returned. One round trip where a
+        # look-up first took two, inside the write lock every writer waits on. (A proposal or
+        # pack row stored just above for such a record was there already: record equal,
+        # hashes equal.)
         evaluation_id = connection.execute(
-            insert(EvaluationRow).returning(EvaluationRow.id), values
-        ).scalar_one()
+            _insert_evaluation(connection.dialect.name), values
+        ).scalar()
+        if evaluation_id is None:
+            existing = connection.execute(
+                select(EvaluationRow).where(EvaluationRow.record_sha256 == record_sha256)
+            ).one()
+            return Submitted.trusted(evaluation=self._stored(connection, existing), created=False)
         self._append_event(
             connection,
             "evaluation.submitted",
@@ -294,9 +314,8 @@ class Register(Tokens, Installs):
             },
         )
         _notify(connection, "evaluation.created", stamped, created_message(evaluation_id, values))
-        row = connection.execute(
-            select(EvaluationRow).where(EvaluationRow.id == evaluation_id)
-        ).one()
+        # The row just written, from the values written: no read back inside the lock.
+        row = SimpleNamespace(id=evaluation_id, **values)
         return Submitted.trusted(evaluation=self._stored(connection, row), created=True)
 
     def decide(
@@ -420,7 +439,17 @@ class Register(Tokens, Installs):
         'waiver.expired' webhook each); run before every delivery pass."""
         from techgate.register import waivers
 
-        return waivers.announce_expired(self._engine, self.url, self._clock(), self._append_event)
+        now = self._clock()
+        # A waiver's last moment is the end of a UTC day (waivers.expires_stamp), and none is
+        # granted already expired; so once a sweep here has found what expired up to today,
+        # another today can find nothing. Skipping it keeps every delivery pass (one after each
+        # change, under load) from taking the write lock for nothing.
+        today = now.astimezone(dt.UTC).date()
+        if self._swept_on == today:
+            return ()
+        expired = waivers.announce_expired(self._engine, self.url, now, self._append_event)
+        self._swept_on = today
+        return expired
 
     @staticmethod
     def _add_once(connection: Connection, table: Any, key: str, values: dict[str, Any]) -> bool:
@@ -708,6 +737,18 @@ def _insert_once(dialect: str, table: Any) -> Any:
         module.insert(table)
         .on_conflict_do_nothing(index_elements=["sha256"])
         .returning(table.sha256)
+    )
+
+
+@functools.cache
+def _insert_evaluation(dialect: str) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    module = postgresql if dialect == "postgresql" else sqlite
+    return (
+        module.insert(EvaluationRow)
+        .on_conflict_do_nothing(index_elements=["record_sha256"])
+        .returning(EvaluationRow.id)
     )
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -113,7 +114,26 @@ def enqueue(
             },
         )
         queued += 1
+    if queued:
+        global _queued_here
+        with _queued_lock:
+            _queued_here += queued
     return queued
+
+
+_queued_lock = threading.Lock()
+_queued_here = 0
+
+
+def queued_here() -> int:
+    """How many messages this process has queued so far (some may have been rolled back).
+
+    The service compares it before and after a submission: a delivery pass is
+    woken only when the submission queued something, instead of after every
+    one, which under load ran a pass (and its queries) per submission.
+    """
+    with _queued_lock:
+        return _queued_here
 
 
 def _message_id() -> str:
@@ -256,43 +276,16 @@ class WebhookStore:
         next_attempt_at reached, and its subscription enabled.
         """
         skipped, passed_by = list(skip_messages), list(skip_subscriptions)
+        # Looked for first without the write lock: a delivery pass runs after every change
+        # (and every few seconds), and most find nothing due; only a pass that does takes the
+        # lock, and looks again under it (another process may have claimed it meanwhile).
+        with translated(self._url), self._engine.connect() as connection:
+            if connection.execute(_due(stamp(self._clock()), skipped, passed_by)).first() is None:
+                return None
         with translated(self._url), writing(self._engine) as connection:
             now = self._clock()
             at = stamp(now)
-            state = _state_query().subquery()
-            enabled = _subscriptions_query().subquery()
-            query = (
-                select(
-                    OutboxRow,
-                    state.c.attempt.label("last_attempt"),
-                    WebhookSubscriptionRow.url,
-                    WebhookSubscriptionRow.secret,
-                )
-                .join(enabled, enabled.c.id == OutboxRow.subscription_id)
-                .join(
-                    WebhookSubscriptionRow,
-                    WebhookSubscriptionRow.id == OutboxRow.subscription_id,
-                )
-                .outerjoin(state, state.c.outbox_id == OutboxRow.id)
-                .where(enabled.c.enabled.is_(True))
-                .where(
-                    or_(
-                        state.c.outbox_id.is_(None),
-                        and_(
-                            state.c.outcome.in_(
-                                (DeliveryOutcome.FAILED.value, DeliveryOutcome.SENDING.value)
-                            ),
-                            state.c.next_attempt_at <= at,
-                        ),
-                    )
-                )
-                .order_by(OutboxRow.id)
-                .limit(1)
-            )
-            if skipped:
-                query = query.where(OutboxRow.id.not_in(skipped))
-            if passed_by:
-                query = query.where(OutboxRow.subscription_id.not_in(passed_by))
+            query = _due(at, skipped, passed_by)
             row = connection.execute(query).one_or_none()
             if row is None:
                 return None
@@ -525,3 +518,42 @@ def _check_id(subscription_id: int) -> None:
             "see 'techgate webhook list'",
             field="subscription_id",
         )
+
+
+def _due(at: str, skipped: list[int], passed_by: list[int]) -> Any:
+    """The oldest message due at 'at', with its last try and its subscription."""
+    state = _state_query().subquery()
+    enabled = _subscriptions_query().subquery()
+    query = (
+        select(
+            OutboxRow,
+            state.c.attempt.label("last_attempt"),
+            WebhookSubscriptionRow.url,
+            WebhookSubscriptionRow.secret,
+        )
+        .join(enabled, enabled.c.id == OutboxRow.subscription_id)
+        .join(
+            WebhookSubscriptionRow,
+            WebhookSubscriptionRow.id == OutboxRow.subscription_id,
+        )
+        .outerjoin(state, state.c.outbox_id == OutboxRow.id)
+        .where(enabled.c.enabled.is_(True))
+        .where(
+            or_(
+                state.c.outbox_id.is_(None),
+                and_(
+                    state.c.outcome.in_(
+                        (DeliveryOutcome.FAILED.value, DeliveryOutcome.SENDING.value)
+                    ),
+                    state.c.next_attempt_at <= at,
+                ),
+            )
+        )
+        .order_by(OutboxRow.id)
+        .limit(1)
+    )
+    if skipped:
+        query = query.where(OutboxRow.id.not_in(skipped))
+    if passed_by:
+        query = query.where(OutboxRow.subscription_id.not_in(passed_by))
+    return query

@@ -130,9 +130,10 @@ async def submit(
             outcome = "existing"
         return earlier.status_code, earlier.body, earlier.evaluation_id, outcome
 
+    queued_before = api.messages_queued()
     status, text, evaluation_id, outcome = await run_in_threadpool(work)
     state.metrics.submitted(outcome)
-    if outcome == "created":
+    if outcome == "created" and api.messages_queued() != queued_before:
         state.wake_deliverer()
     headers = {"Location": f"/v1/evaluations/{evaluation_id}"}
     if key is not None and outcome == "replayed":

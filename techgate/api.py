@@ -47,19 +47,23 @@ from techgate.loading import (
     recording_reads,
 )
 from techgate.loading.packs import PackInfo
-from techgate.model.comparison import Comparison
 from techgate.model.criteria import CriteriaPack, PackOverlay
-from techgate.model.diff import RecordDiff
 from techgate.model.evaluation import Evaluation, SensitivityRequest
 from techgate.model.proposal import Proposal
-from techgate.model.register import Filters, Outcome, Page, Role, TokenInfo
-from techgate.model.waiver import Waiver, WaiverList, WaiverRequest, applies, in_force
-from techgate.model.whatif import ChangeKind, ChangeRequest, WhatIf
 from techgate.vocabulary import DocumentFormat, OutputFormat, Paper, WebhookEvent
-from techgate.webhooks.settings import DeliverySettings
 
 if TYPE_CHECKING:
+    # Each of these modules builds model classes that one command or another
+    # needs and 'evaluate' never does (about 30 ms of a fresh process): they
+    # are imported where used, and the names re-exported on first use
+    # (__getattr__ below). tests/test_startup.py keeps it so.
+    from techgate.model.comparison import Comparison
+    from techgate.model.diff import RecordDiff
+    from techgate.model.register import Filters, Outcome, Page, Role, TokenInfo
+    from techgate.model.waiver import Waiver, WaiverList, WaiverRequest, applies
+    from techgate.model.whatif import ChangeKind, ChangeRequest, WhatIf
     from techgate.register.store import IdempotencyClaim, Respond, StoredResponse
+    from techgate.webhooks.settings import DeliverySettings
 
 if TYPE_CHECKING:
     # numpy comes with these; commands that never weigh do not pay for it.
@@ -130,6 +134,29 @@ __all__ = [
     "whatif",
     "whatif_session",
 ]
+
+
+# Names re-exported for the commands and the service, each imported on first
+# use: module -> names.
+_LAZY = {
+    "techgate.model.register": ("Filters", "Outcome", "Page", "Role"),
+    "techgate.model.waiver": ("Waiver", "WaiverList", "WaiverRequest", "applies"),
+    "techgate.model.whatif": ("ChangeKind", "ChangeRequest"),
+    "techgate.webhooks.settings": ("DeliverySettings",),
+}
+_LAZY_NAMES = {name: module for module, names in _LAZY.items() for name in names}
+
+if not TYPE_CHECKING:  # mypy reads the imports above; a typo stays an error
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY_NAMES.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        import importlib
+
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
 
 
 @dataclass(frozen=True)
@@ -241,6 +268,8 @@ def _in_force(
     chosen = tuple(waivers)
     if not chosen:
         return ()
+    from techgate.model.waiver import in_force
+
     return in_force(chosen, at or dt.datetime.now(dt.UTC), proposal_id)
 
 
@@ -248,6 +277,7 @@ def waiver_request(values: Mapping[str, Any], name: str = "<waiver>") -> WaiverR
     """A waiver request from plain values (command-line options, an HTTP body), every field
     checked; problems name the field. The register checks the rest when it grants it."""
     from techgate.loading.validation import validate_document
+    from techgate.model.waiver import WaiverRequest
 
     # A byte that was not UTF-8 (a shell argument) reaches here as a lone surrogate.
     broken = [
@@ -724,6 +754,8 @@ def token_list_json(tokens: Sequence[TokenInfo]) -> str:
     """Tokens as a JSON list (two-space indent, one trailing newline), as the CLI prints them."""
     from pydantic import TypeAdapter
 
+    from techgate.model.register import TokenInfo
+
     adapter = TypeAdapter(tuple[TokenInfo, ...])
     return adapter.dump_json(tuple(tokens), indent=2).decode("utf-8") + "\n"
 
@@ -1071,6 +1103,7 @@ def read_meeting_journal(path: Path | str) -> Replayed:
 def meeting_outcome_for_register(outcome: MeetingOutcome) -> Outcome | None:
     """The register's outcome for a meeting's decision; None for defer, which records nothing."""
     from techgate.meeting.events import MeetingOutcome
+    from techgate.model.register import Outcome
 
     return {
         MeetingOutcome.APPROVE: Outcome.APPROVED,

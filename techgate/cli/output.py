@@ -440,6 +440,8 @@ def render_documents(
 
     With previous, the reports add what changed since that record.
     """
+    if not paths:
+        return []  # nothing asked: the renderer (and Jinja) need not load
     from techgate import api
 
     rendered = api.render(

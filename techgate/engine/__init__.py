@@ -34,11 +34,11 @@ from techgate.model.evaluation import (
 )
 from techgate.model.problems import dotted, proposal_problems
 from techgate.model.proposal import Proposal
-from techgate.model.waiver import Waiver
 
 if TYPE_CHECKING:
     from techgate.engine.sensitivity import WeightBasis
     from techgate.model.evaluation import Sensitivity
+    from techgate.model.waiver import Waiver
 
 __all__ = ["evaluate", "evaluate_checked", "weight_basis_of"]
 

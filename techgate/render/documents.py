@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from techgate.errors import RenderError, TechgateError, single_problem
-from techgate.model.diff import RecordDiff
 from techgate.model.evaluation import Evaluation
-from techgate.model.register import HumanDecision
 from techgate.vocabulary import DocumentFormat, Paper
+
+if TYPE_CHECKING:
+    # Model classes a plain report never needs; importing them costs a fresh process.
+    from techgate.model.diff import RecordDiff
+    from techgate.model.register import HumanDecision
 
 __all__ = ["DocumentFormat", "render_document", "render_documents"]
 

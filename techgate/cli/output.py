@@ -444,6 +444,9 @@ def render_documents(
         return []  # nothing asked: the renderer (and Jinja) need not load
     from techgate import api
 
+    # A command is a new process: compiling the report's template again would
+    # cost it about 50 ms (see docs/performance.md, start-up).
+    api.keep_compiled_templates()
     rendered = api.render(
         evaluation, paths, paper=request.paper, templates=request.templates, previous=previous
     )

@@ -14,19 +14,20 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import (
     BaseLoader,
     ChoiceLoader,
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     select_autoescape,
 )
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
-from techgate.model.diff import RecordDiff
 from techgate.model.evaluation import (
     Evaluation,
     GateResult,
@@ -34,14 +35,19 @@ from techgate.model.evaluation import (
     LevelSwing,
     Reason,
 )
-from techgate.model.register import HumanDecision
-from techgate.render.diff_view import DiffView, diff_view
 from techgate.render.formats import Paper
 from techgate.render.panel import PanelView, panel_view
 from techgate.render.safe_text import printable, short_name
 from techgate.render.sandbox import BoundedSandbox, ConfinedLoader, render_bounded
 from techgate.render.sensitivity_view import WeightRange
 from techgate.resources import data_dir
+
+if TYPE_CHECKING:
+    # What changed since a record, and people's decisions on it, come only with
+    # --since or from the register; a plain report does not build their models.
+    from techgate.model.diff import RecordDiff
+    from techgate.model.register import HumanDecision
+    from techgate.render.diff_view import DiffView
 
 # Characters that start emphasis, code, links or table cells wherever they stand.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
@@ -145,10 +151,16 @@ def report_context(
         trait_indicators=tuple(indicators[k] for k in automation.indicators if k in indicators),
         trait_gates=tuple(gates[k] for k in automation.gates if k in gates),
         panel=panel_view(evaluation),
-        changes=None if changes is None else diff_view(changes),
+        changes=None if changes is None else _changes_view(changes),
         decisions=decisions,
         **_sensitivity_parts(evaluation, charts),
     )
+
+
+def _changes_view(changes: RecordDiff) -> DiffView:
+    from techgate.render.diff_view import diff_view
+
+    return diff_view(changes)
 
 
 def _sensitivity_parts(evaluation: Evaluation, charts: bool) -> dict[str, Any]:
@@ -213,6 +225,41 @@ def _add_filters(environment: Environment) -> Environment:
     environment.filters["money"] = money
     environment.filters["short_name"] = short_name
     return environment
+
+
+class _MissOnError(FileSystemBytecodeCache):
+    """Jinja's file cache of compiled templates, where an entry that cannot be read is a miss.
+
+    Jinja writes each entry atomically and checks it against the template's
+    source, Jinja and Python; an entry damaged some other way is compiled
+    again rather than failing the render.
+    """
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:
+            bucket.reset()
+
+
+def keep_compiled_templates(folder: Path | None = None) -> bool:
+    """Keep the built-in templates compiled in 'folder' between processes; False if it cannot.
+
+    Compiling the report's template takes about 50 ms, longer than the rest
+    of rendering its HTML; a new process that finds it compiled loads it in
+    about 2 ms. Without a folder, Jinja's own: a folder of the user's in the
+    temporary directory, private to them (refused if anyone else could write
+    to it). The cached code is what compiling would give, so the output is
+    the same byte for byte. User templates (--templates) are never cached.
+    The command line turns this on; the library leaves it off unless asked.
+    """
+    try:
+        cache = _MissOnError(None if folder is None else str(folder))
+    except (OSError, RuntimeError):  # no private folder to be had: compile as before
+        return False
+    html_environment(None).bytecode_cache = cache
+    markdown_environment(None).bytecode_cache = cache
+    return True
 
 
 # One environment per template folder for the life of the process: Jinja

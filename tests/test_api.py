@@ -300,7 +300,7 @@ def _choice(command: click.Command, name: str) -> list[str]:
 
 
 def test_command_line_choices_come_from_the_vocabulary() -> None:
-    commands = cli.commands
+    commands = cli.load_all()
     assert _choice(commands["evaluate"], "output_format") == [f.value for f in OutputFormat]
     # A comparison is not one proposal's gates: it offers every format but the CI ones.
     assert _choice(commands["compare"], "output_format") == [

@@ -225,7 +225,10 @@ def all_commands() -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = []
 
     def walk(group: click.Group, prefix: tuple[str, ...]) -> None:
-        for name, command in group.commands.items():
+        # Through click's own listing: the top group imports its commands only when asked.
+        context = click.Context(group)
+        for name in group.list_commands(context):
+            command = group.get_command(context, name)
             found.append((*prefix, name))
             if isinstance(command, click.Group):
                 walk(command, (*prefix, name))

@@ -12,29 +12,39 @@ import click
 from techgate._version import __version__
 from techgate.cli import plugins_off
 from techgate.cli.app import ExitCode, TechgateGroup
-from techgate.cli.batch import batch
-from techgate.cli.compare import compare
-from techgate.cli.criteria import criteria
-from techgate.cli.diff import diff
-from techgate.cli.evaluate import evaluate
-from techgate.cli.meeting import meeting
-from techgate.cli.meeting_journal import meeting_journal
-from techgate.cli.moderate import moderate
-from techgate.cli.register import register
-from techgate.cli.report import report
-from techgate.cli.scaffold import init, schema
-from techgate.cli.scoresheet import scoresheet
-from techgate.cli.serve import serve
-from techgate.cli.token import token
-from techgate.cli.validate import validate
-from techgate.cli.webhook import webhook
-from techgate.cli.weights import weights
-from techgate.cli.whatif import whatif
 
 __all__ = ["ExitCode", "cli", "main"]
 
 
-@click.group(cls=TechgateGroup, context_settings={"help_option_names": ["-h", "--help"]})
+# Each command's module is imported when the command is run (or listed).
+COMMANDS = {
+    "evaluate": "techgate.cli.evaluate:evaluate",
+    "report": "techgate.cli.report:report",
+    "diff": "techgate.cli.diff:diff",
+    "batch": "techgate.cli.batch:batch",
+    "compare": "techgate.cli.compare:compare",
+    "validate": "techgate.cli.validate:validate",
+    "criteria": "techgate.cli.criteria:criteria",
+    "init": "techgate.cli.scaffold:init",
+    "schema": "techgate.cli.scaffold:schema",
+    "weights": "techgate.cli.weights:weights",
+    "whatif": "techgate.cli.whatif:whatif",
+    "scoresheet": "techgate.cli.scoresheet:scoresheet",
+    "moderate": "techgate.cli.moderate:moderate",
+    "register": "techgate.cli.register:register",
+    "token": "techgate.cli.token:token",
+    "serve": "techgate.cli.serve:serve",
+    "webhook": "techgate.cli.webhook:webhook",
+    "meeting": "techgate.cli.meeting:meeting",
+    "meeting-journal": "techgate.cli.meeting_journal:meeting_journal",
+}
+
+
+@click.group(
+    cls=TechgateGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="techgate")
 def cli() -> None:
     """Decide whether to adopt a proposed technology: go, conditional or no-go, and why.
@@ -42,28 +52,6 @@ def cli() -> None:
     Start with 'techgate evaluate examples/callback-queue.yaml', or
     'techgate init' to write a proposal of your own.
     """
-
-
-cli.add_command(evaluate)
-cli.add_command(report)
-cli.add_command(diff)
-cli.add_command(batch)
-cli.add_command(compare)
-cli.add_command(validate)
-cli.add_command(criteria)
-cli.add_command(init)
-cli.add_command(schema)
-cli.add_command(weights)
-cli.add_command(whatif)
-
-cli.add_command(scoresheet)
-cli.add_command(moderate)
-cli.add_command(register)
-cli.add_command(token)
-cli.add_command(serve)
-cli.add_command(webhook)
-cli.add_command(meeting)
-cli.add_command(meeting_journal)
 
 
 def main() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
+from collections.abc import Mapping, MutableMapping
 from enum import IntEnum
 from typing import Any
 
@@ -45,7 +47,38 @@ class ExitCode(IntEnum):
 
 
 class TechgateGroup(click.Group):
-    """A click group whose commands return exit codes and whose errors never show tracebacks."""
+    """A click group whose commands return exit codes and whose errors never show tracebacks.
+
+    Commands given as 'lazy' (name -> 'module:attribute') are imported when
+    first asked for: a run of one command does not import the modules of the
+    other eighteen (about 8 ms of each process). Listing them (--help) or a
+    name that is none of them loads them all, so help and "no such command"
+    read as before.
+    """
+
+    def __init__(self, *args: Any, lazy: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def _load(self, name: str) -> None:
+        module, attribute = self.lazy.pop(name).split(":")
+        self.add_command(getattr(importlib.import_module(module), attribute), name)
+
+    def load_all(self) -> MutableMapping[str, click.Command]:
+        """Every command, imported."""
+        for name in list(self.lazy):
+            self._load(name)
+        return self.commands
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            self._load(cmd_name)
+        elif cmd_name not in self.commands:
+            self.load_all()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.load_all())
 
     def main(
         self,

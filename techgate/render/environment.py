@@ -10,6 +10,7 @@ falls back to the built-in files.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -228,7 +229,8 @@ def _add_filters(environment: Environment) -> Environment:
 
 
 class _MissOnError(FileSystemBytecodeCache):
-    """Jinja's file cache of compiled templates, where an entry that cannot be read is a miss.
+    """Jinja's file cache of compiled templates, where an entry that cannot be read is a miss
+    and one that cannot be written is not kept.
 
     Jinja writes each entry atomically and checks it against the template's
     source, Jinja and Python; an entry damaged some other way is compiled
@@ -240,6 +242,11 @@ class _MissOnError(FileSystemBytecodeCache):
             super().load_bytecode(bucket)
         except Exception:
             bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        # A folder gone, read-only or full loses the saving, never the report.
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
 
 
 def keep_compiled_templates(folder: Path | None = None) -> bool:

@@ -168,3 +168,36 @@ def test_readers_do_not_queue_behind_a_writer(register: Register, register_url: 
             assert [e.id for e in register.list().items] == [made.id]
     finally:
         other.dispose()
+
+
+def test_a_warm_submission_builds_no_sql_expression(register: Register) -> None:
+    """The statements a submission runs are built once: building one (and the key its
+    compiled form is cached by) cost several times what running it did."""
+    import sys
+
+    from sqlalchemy.sql import coercions
+
+    token = register.create_token("ci", api.Role.SUBMITTER, by="admin")
+    first = (EXAMPLES / "callback-queue.yaml").read_bytes()
+    second = (EXAMPLES / "chatbot-no-human.yaml").read_bytes()
+    built: list[str] = []
+    target = coercions.expect.__code__
+
+    def count(frame: Any, event: str, _arg: Any) -> None:
+        if event == "call" and frame.f_code is target:
+            built.append(frame.f_back.f_code.co_name if frame.f_back else "?")
+
+    def submission(body: bytes, key: str) -> None:
+        assert register.authenticate(token.secret) is not None
+        claim = api.idempotency_claim("ci", key, body, dt.timedelta(hours=1))
+        assert register.earlier_response(claim) is None
+        loaded = api.load(api.ProposalText(body, "<body>"), packs=api.service_packs(register))
+        api.submit_once(register, loaded, by="ci", claim=claim, respond=lambda s, r: (201, r))
+
+    submission(first, "one")  # the first builds them
+    sys.setprofile(count)
+    try:
+        submission(second, "two")
+    finally:
+        sys.setprofile(None)
+    assert built == []

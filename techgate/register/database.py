@@ -164,6 +164,7 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 _WRITER = "techgate_writer"
+_TAKE_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 @contextmanager
@@ -227,7 +228,7 @@ def writing(engine: Engine) -> Iterator[Connection]:
     """A transaction holding the register's write lock: writers run one at a time."""
     with engine.connect() as connection, connection.execution_options(**{_WRITER: True}).begin():
         if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_WRITE_LOCK})
+            connection.execute(_TAKE_LOCK, {"key": _PG_WRITE_LOCK})
         yield connection
 
 

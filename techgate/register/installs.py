@@ -8,6 +8,7 @@ changed in place, so what an id meant at any time can be read back.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, func, insert, select
@@ -59,17 +60,8 @@ class Installs:
 
     def installed_packs(self) -> dict[str, tuple[str, str]]:
         """Every id installed now: id → (sha256, canonical JSON of the pack)."""
-        latest = (
-            select(func.max(PackInstallRow.id)).group_by(PackInstallRow.pack_id).scalar_subquery()
-        )
-        query = (
-            select(PackInstallRow.pack_id, PackRow.sha256, PackRow.canonical_json)
-            .join(PackRow, PackRow.sha256 == PackInstallRow.pack_sha256)
-            .where(PackInstallRow.id.in_(latest))
-            .order_by(PackInstallRow.pack_id)
-        )
         with translated(self.url), self._engine.connect() as connection:
-            rows = connection.execute(query).all()
+            rows = connection.execute(_installed_query()).all()
         return {row.pack_id: (row.sha256, row.canonical_json) for row in rows}
 
     def installs(self) -> tuple[PackInstall, ...]:
@@ -94,6 +86,19 @@ class Installs:
         self._append_event(connection, kind, at, install_event(install_id, values))
         row = connection.execute(_joined().where(PackInstallRow.id == install_id)).one()
         return _as_install(row)
+
+
+@functools.cache
+def _installed_query() -> Any:
+    # Built once: every submission to the service asks it, and building the statement
+    # cost several times what running it does.
+    latest = select(func.max(PackInstallRow.id)).group_by(PackInstallRow.pack_id).scalar_subquery()
+    return (
+        select(PackInstallRow.pack_id, PackRow.sha256, PackRow.canonical_json)
+        .join(PackRow, PackRow.sha256 == PackInstallRow.pack_sha256)
+        .where(PackInstallRow.id.in_(latest))
+        .order_by(PackInstallRow.pack_id)
+    )
 
 
 def _joined() -> Any:

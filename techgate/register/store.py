@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Select, delete, insert, select, text
+from sqlalchemy import Connection, Engine, Select, bindparam, delete, insert, select, text
 
 from techgate.errors import NotFoundError, single_problem
 from techgate.model.criteria import CriteriaPack
@@ -464,15 +464,11 @@ class Register(Tokens, Installs):
 
     @staticmethod
     def _append_event(connection: Connection, kind: str, at: str, data: dict[str, Any]) -> None:
-        last = connection.execute(
-            select(AuditEventRow.seq, AuditEventRow.hash)
-            .order_by(AuditEventRow.seq.desc())
-            .limit(1)
-        ).one_or_none()
+        last = connection.execute(_chain_head()).one_or_none()
         seq, previous = (last.seq + 1, last.hash) if last else (1, chain.GENESIS)
         text = chain.event_json(seq, kind, at, data)
         connection.execute(
-            insert(AuditEventRow),
+            _insert_event(),
             {
                 "seq": seq,
                 "kind": kind,
@@ -655,9 +651,7 @@ class Register(Tokens, Installs):
         status = DecisionStatus.UNDECIDED
         if latest is not None:
             bound = connection.execute(
-                select(EvaluationRow.proposal_sha256, EvaluationRow.pack_sha256).where(
-                    EvaluationRow.id == latest.evaluation_id
-                )
+                _inputs_query(), {"evaluation_id": latest.evaluation_id}
             ).one()
             same_inputs = (bound.proposal_sha256, bound.pack_sha256) == (
                 row.proposal_sha256,
@@ -710,12 +704,10 @@ def _masked(value: Any, hidden: frozenset[str], found: set[str]) -> Any:
 def _stored_response(
     connection: Connection, claim: IdempotencyClaim, now: dt.datetime | None = None
 ) -> StoredResponse | None:
-    query = select(IdempotencyKeyRow).where(
-        IdempotencyKeyRow.caller == claim.caller, IdempotencyKeyRow.key == claim.key
-    )
+    values = {"caller": claim.caller, "key": claim.key}
     if now is not None:
-        query = query.where(IdempotencyKeyRow.created_at >= stamp(now - claim.lifetime))
-    row = connection.execute(query).one_or_none()
+        values["since"] = stamp(now - claim.lifetime)
+    row = connection.execute(_key_query(now is not None), values).one_or_none()
     if row is None:
         return None
     if row.request_sha256 != claim.request_sha256:
@@ -726,6 +718,48 @@ def _stored_response(
             field="Idempotency-Key",
         )
     return StoredResponse(row.status_code, row.response_json, row.evaluation_id, replayed=True)
+
+
+# The statements every submission runs are built once, with bound parameters:
+# building one (and the key SQLAlchemy caches its compiled form by) cost several
+# times what running it takes, on CPU that every request shares.
+
+
+@functools.cache
+def _key_query(live_only: bool) -> Any:
+    query = select(IdempotencyKeyRow).where(
+        IdempotencyKeyRow.caller == bindparam("caller"), IdempotencyKeyRow.key == bindparam("key")
+    )
+    if live_only:
+        query = query.where(IdempotencyKeyRow.created_at >= bindparam("since"))
+    return query
+
+
+@functools.cache
+def _chain_head() -> Any:
+    return select(AuditEventRow.seq, AuditEventRow.hash).order_by(AuditEventRow.seq.desc()).limit(1)
+
+
+@functools.cache
+def _insert_event() -> Any:
+    return insert(AuditEventRow)
+
+
+@functools.cache
+def _decisions_query() -> Any:
+    return (
+        select(DecisionRow)
+        .join(EvaluationRow, EvaluationRow.id == DecisionRow.evaluation_id)
+        .where(EvaluationRow.proposal_id == bindparam("proposal_id"))
+        .order_by(DecisionRow.id)
+    )
+
+
+@functools.cache
+def _inputs_query() -> Any:
+    return select(EvaluationRow.proposal_sha256, EvaluationRow.pack_sha256).where(
+        EvaluationRow.id == bindparam("evaluation_id")
+    )
 
 
 @functools.cache
@@ -766,12 +800,7 @@ def _upsert_key(dialect: str) -> Any:
 
 
 def _decisions_of(connection: Connection, proposal_id: str) -> Sequence[Any]:
-    return connection.execute(
-        select(DecisionRow)
-        .join(EvaluationRow, EvaluationRow.id == DecisionRow.evaluation_id)
-        .where(EvaluationRow.proposal_id == proposal_id)
-        .order_by(DecisionRow.id)
-    ).all()
+    return connection.execute(_decisions_query(), {"proposal_id": proposal_id}).all()
 
 
 def _decision(row: Any) -> HumanDecision:

@@ -15,12 +15,13 @@ first ten characters are the date.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, insert, select
+from sqlalchemy import Connection, Engine, Select, bindparam, insert, select
 
 from techgate.errors import single_problem
 from techgate.model.criteria import DEFAULT_WAIVER_DAYS
@@ -266,14 +267,10 @@ def listed(
 ) -> WaiverList:
     """Waivers, oldest first: those in force at 'at', or every one."""
     _utf8(proposal_id, "proposal_id")
-    query = select_waivers()
-    if proposal_id is not None:
-        query = query.where(WaiverRow.proposal_id == proposal_id)
-    if not include_inactive:
-        # The index narrows to those not yet expired; applies() decides.
-        query = query.where(WaiverRow.expires_at >= stamp(at))
+    values = {"proposal_id": proposal_id, "now": stamp(at)}
     with translated(url), engine.connect() as connection:
-        waivers = [_waiver(row) for row in _rows(connection, query)]
+        rows = connection.execute(_listed_query(proposal_id is not None, include_inactive), values)
+        waivers = [_waiver(row) for row in rows.all()]
     if not include_inactive:
         waivers = [w for w in waivers if applies(w, at)]
     return WaiverList.trusted(waivers=tuple(waivers))
@@ -301,6 +298,19 @@ def expired_between(engine: Engine, url: str, start: dt.datetime, end: dt.dateti
     with translated(url), engine.connect() as connection:
         waivers = [_waiver(row) for row in _rows(connection, query)]
     return WaiverList.trusted(waivers=tuple(waivers))
+
+
+@functools.cache
+def _listed_query(one_proposal: bool, include_inactive: bool) -> Any:
+    # Built once per shape, with bound parameters: the service asks it for every
+    # submission, and building the statement cost several times what running it does.
+    query = select_waivers()
+    if one_proposal:
+        query = query.where(WaiverRow.proposal_id == bindparam("proposal_id"))
+    if not include_inactive:
+        # The index narrows to those not yet expired; applies() decides.
+        query = query.where(WaiverRow.expires_at >= bindparam("now"))
+    return query.order_by(WaiverRow.id)
 
 
 def select_waivers() -> _Query:

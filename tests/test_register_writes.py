@@ -16,20 +16,11 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES
 from sqlalchemy import event
+from test_webhooks import Clock
 
 from techgate import api
 from techgate.register import Register
 from techgate.vocabulary import WebhookEvent
-
-START = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 class Statements:

@@ -18,9 +18,10 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Select, bindparam, delete, insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from techgate.errors import NotFoundError, single_problem
 from techgate.model.criteria import CriteriaPack
@@ -66,6 +67,7 @@ AppendEvent = Callable[[Connection, str, str, dict[str, Any]], None]
 MAX_NAME = 200
 MAX_REASON = 10_000
 PRUNE_EVERY_S = 60.0
+_T = TypeVar("_T")
 """How often, at most, a register forgets expired Idempotency-Keys."""
 
 
@@ -181,10 +183,15 @@ class Register(Tokens, Installs):
         """
         if by is not None:
             by = _name(by, "by")
-        with translated(self.url), writing(self._engine) as connection:
-            submitted = self._submit(connection, proposal, pack, record, record_json, by, at)
-        self._pack_committed(pack.sha256)
-        return submitted
+
+        def write(trust_pack: bool) -> Submitted:
+            with writing(self._engine) as connection:
+                return self._submit(
+                    connection, proposal, pack, record, record_json, by, at, trust_pack
+                )
+
+        with translated(self.url):
+            return self._with_packs_memo(pack.sha256, write)
 
     def submit_once(
         self,
@@ -202,41 +209,90 @@ class Register(Tokens, Installs):
         evaluation, with the response built by 'respond'; a key seen before gives its first
         response back (the same payload) or is refused (another payload)."""
         by = _name(by, "by")
-        with translated(self.url), writing(self._engine) as connection:
-            now = self._clock()
-            # Expired keys are forgotten (the one table that may be pruned), once a minute
-            # at most: a delete in every keyed submission lengthened the write lock's hold.
-            if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
-                connection.execute(
-                    delete(IdempotencyKeyRow).where(
-                        IdempotencyKeyRow.created_at < stamp(now - claim.lifetime)
-                    )
+
+        def write(trust_pack: bool) -> StoredResponse:
+            with writing(self._engine) as connection:
+                return self._submit_once(
+                    connection,
+                    proposal,
+                    pack,
+                    record,
+                    record_json,
+                    by,
+                    at,
+                    claim,
+                    respond,
+                    trust_pack,
                 )
-                self._pruned_at = time.monotonic()
-            earlier = _stored_response(connection, claim, now=now)
-            if earlier is not None:
-                return earlier
-            submitted = self._submit(connection, proposal, pack, record, record_json, by, at)
-            status_code, body = respond(submitted, record_json)
-            row = {
-                "caller": claim.caller,
-                "key": claim.key,
-                "request_sha256": claim.request_sha256,
-                "evaluation_id": submitted.evaluation.id,
-                "status_code": status_code,
-                "response_json": body,
-                "created_at": stamp(now),
-            }
-            # A row still there for this key has expired (a live one was answered above) and
-            # not yet been pruned: the new first response takes its place.
-            connection.execute(_upsert_key(connection.dialect.name), row)
-        self._pack_committed(pack.sha256)
+
+        with translated(self.url):
+            return self._with_packs_memo(pack.sha256, write)
+
+    def _submit_once(
+        self,
+        connection: Connection,
+        proposal: Proposal,
+        pack: CriteriaPack,
+        record: Evaluation,
+        record_json: str,
+        by: str,
+        at: dt.datetime | None,
+        claim: IdempotencyClaim,
+        respond: Respond,
+        trust_pack: bool,
+    ) -> StoredResponse:
+        now = self._clock()
+        # Expired keys are forgotten (the one table that may be pruned), once a minute
+        # at most: a delete in every keyed submission lengthened the write lock's hold.
+        if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
+            connection.execute(
+                delete(IdempotencyKeyRow).where(
+                    IdempotencyKeyRow.created_at < stamp(now - claim.lifetime)
+                )
+            )
+            self._pruned_at = time.monotonic()
+        earlier = _stored_response(connection, claim, now=now)
+        if earlier is not None:
+            return earlier
+        submitted = self._submit(
+            connection, proposal, pack, record, record_json, by, at, trust_pack
+        )
+        status_code, body = respond(submitted, record_json)
+        row = {
+            "caller": claim.caller,
+            "key": claim.key,
+            "request_sha256": claim.request_sha256,
+            "evaluation_id": submitted.evaluation.id,
+            "status_code": status_code,
+            "response_json": body,
+            "created_at": stamp(now),
+        }
+        # A row still there for this key has expired (a live one was answered above) and
+        # not yet been pruned: the new first response takes its place.
+        connection.execute(_upsert_key(connection.dialect.name), row)
         return StoredResponse(status_code, body, submitted.evaluation.id, replayed=False)
 
-    def _pack_committed(self, sha256: str) -> None:
+    def _with_packs_memo(self, sha256: str, write: Callable[[bool], _T]) -> _T:
+        """write(trust_pack) in its own transaction, trusting the memo of packs seen stored.
+
+        The memo can be wrong: the database restored from an older backup, or
+        dropped and made again, while this process runs. The evaluation's
+        foreign key then refuses the insert; the memo is forgotten and the
+        submission written again with its pack, rather than refused until the
+        process restarts.
+        """
+        trusted = sha256 in self._packs_stored
+        try:
+            result = write(trusted)
+        except IntegrityError:
+            if not trusted:
+                raise
+            self._packs_stored.clear()
+            result = write(False)
         if len(self._packs_stored) >= 1024:
             self._packs_stored.clear()
         self._packs_stored.add(sha256)
+        return result
 
     def earlier_response(self, claim: IdempotencyClaim) -> StoredResponse | None:
         """The first response to this caller's key, if it is remembered; refused if the key
@@ -253,6 +309,7 @@ class Register(Tokens, Installs):
         record_json: str,
         by: str | None,
         at: dt.datetime | None,
+        trust_pack: bool,
     ) -> Submitted:
         record_sha256 = chain.sha256_text(record_json)
         stamped = stamp(self._clock() if at is None else at)
@@ -267,7 +324,7 @@ class Register(Tokens, Installs):
                 "stored_at": stamped,
             },
         )
-        new_pack = pack.sha256 not in self._packs_stored and self._add_once(
+        new_pack = not trust_pack and self._add_once(
             connection, PackRow, pack.sha256, pack_row(pack, stamped)
         )
         summary = record.proposal

@@ -11,7 +11,11 @@ falls back to the built-in files.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import re
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -29,6 +33,7 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
+from techgate._version import __version__
 from techgate.model.evaluation import (
     Evaluation,
     GateResult,
@@ -228,18 +233,29 @@ def _add_filters(environment: Environment) -> Environment:
     return environment
 
 
-class _MissOnError(FileSystemBytecodeCache):
-    """Jinja's file cache of compiled templates, where an entry that cannot be read is a miss
-    and one that cannot be written is not kept.
+class _PrivateCodeCache(FileSystemBytecodeCache):
+    """Jinja's file cache of compiled templates, read only from files the user alone could
+    have written, and where an entry that cannot be read is a miss and one that cannot be
+    written is not kept.
 
-    Jinja writes each entry atomically and checks it against the template's
-    source, Jinja and Python; an entry damaged some other way is compiled
-    again rather than failing the render.
+    Jinja reads an entry with pickle and runs the code in it, so a file
+    someone else could have put there is never opened as an entry (nor one
+    reached through a link). Jinja writes each entry atomically and checks it
+    against the template's source, Jinja and Python; an entry damaged some
+    other way is compiled again rather than failing the render.
     """
 
     def load_bytecode(self, bucket: Bucket) -> None:
         try:
-            super().load_bytecode(bucket)
+            descriptor = os.open(
+                self._get_cache_filename(bucket), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+            )
+        except OSError:  # none yet, a link, or unreadable: compiled as if absent
+            return
+        try:
+            with os.fdopen(descriptor, "rb") as entry:
+                if _only_mine(os.fstat(entry.fileno()), stat.S_ISREG):
+                    bucket.load_bytecode(entry)
         except Exception:
             bucket.reset()
 
@@ -249,23 +265,64 @@ class _MissOnError(FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
+def _only_mine(found: os.stat_result, kind: Callable[[int], bool]) -> bool:
+    """Of this kind, this user's, and nobody else can write it."""
+    return (
+        kind(found.st_mode)
+        and found.st_uid == os.getuid()
+        and not found.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
+
+
+def _private_folder(folder: Path | None) -> Path | None:
+    """The folder for compiled templates (made if missing), or None when it is not the
+    user's alone: never followed through a link, and never has its permissions changed
+    (Jinja's own default folder chmods whatever a planted link points at)."""
+    if not hasattr(os, "getuid"):
+        return None
+    if folder is None:
+        import tempfile
+
+        folder = Path(tempfile.gettempdir()) / f"techgate-templates-{os.getuid()}"
+    try:
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=0o700)
+        found = os.lstat(folder)
+    except OSError:
+        return None
+    return folder if _only_mine(found, stat.S_ISDIR) else None
+
+
+def _code_cache(folder: Path, kind: str) -> _PrivateCodeCache:
+    # Jinja keys an entry by the template's name and file, and checks it against the
+    # template's source: nothing says how the environment compiled it (escaping,
+    # finalize, whitespace). Entries are named after the environment and what made it
+    # (this module and techgate's version), so code compiled under other settings, by the
+    # other environment or another techgate, is never loaded.
+    made_by = hashlib.sha256(
+        f"{__version__}\0{kind}\0".encode() + Path(__file__).read_bytes()
+    ).hexdigest()[:16]
+    return _PrivateCodeCache(str(folder), f"{kind}-{made_by}-%s.cache")
+
+
 def keep_compiled_templates(folder: Path | None = None) -> bool:
     """Keep the built-in templates compiled in 'folder' between processes; False if it cannot.
 
     Compiling the report's template takes about 50 ms, longer than the rest
     of rendering its HTML; a new process that finds it compiled loads it in
-    about 2 ms. Without a folder, Jinja's own: a folder of the user's in the
-    temporary directory, private to them (refused if anyone else could write
-    to it). The cached code is what compiling would give, so the output is
-    the same byte for byte. User templates (--templates) are never cached.
-    The command line turns this on; the library leaves it off unless asked.
+    about 2 ms. Without a folder, 'techgate-templates-UID' in the temporary
+    directory. The folder is used only if it is the user's own and nobody
+    else can write to it (a link there is not followed, and nothing's
+    permissions are changed). The cached code is what compiling would give,
+    so the output is the same byte for byte. User templates (--templates)
+    are never cached. The command line turns this on; the library leaves it
+    off unless asked.
     """
-    try:
-        cache = _MissOnError(None if folder is None else str(folder))
-    except (OSError, RuntimeError):  # no private folder to be had: compile as before
+    private = _private_folder(folder)
+    if private is None:  # no private folder to be had: compile as before
         return False
-    html_environment(None).bytecode_cache = cache
-    markdown_environment(None).bytecode_cache = cache
+    html_environment(None).bytecode_cache = _code_cache(private, "html")
+    markdown_environment(None).bytecode_cache = _code_cache(private, "markdown")
     return True
 
 

@@ -67,8 +67,8 @@ AppendEvent = Callable[[Connection, str, str, dict[str, Any]], None]
 MAX_NAME = 200
 MAX_REASON = 10_000
 PRUNE_EVERY_S = 60.0
-_T = TypeVar("_T")
 """How often, at most, a register forgets expired Idempotency-Keys."""
+_T = TypeVar("_T")
 
 
 def utc_now() -> dt.datetime:

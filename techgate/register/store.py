@@ -353,7 +353,7 @@ class Register(Tokens, Installs):
         # pack row stored just above for such a record was there already: record equal,
         # hashes equal.)
         evaluation_id = connection.execute(
-            _insert_evaluation(connection.dialect.name), values
+            _insert_once(connection.dialect.name, EvaluationRow, "record_sha256", "id"), values
         ).scalar()
         if evaluation_id is None:
             existing = connection.execute(
@@ -819,36 +819,26 @@ def _inputs_query() -> Any:
     )
 
 
-@functools.cache
-def _insert_once(dialect: str, table: Any) -> Any:
+def _dialect_insert(dialect: str) -> Any:
+    """INSERT with the dialect's ON CONFLICT clauses (PostgreSQL and SQLite spell them alike)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    module = postgresql if dialect == "postgresql" else sqlite
-    return (
-        module.insert(table)
-        .on_conflict_do_nothing(index_elements=["sha256"])
-        .returning(table.sha256)
-    )
+    return (postgresql if dialect == "postgresql" else sqlite).insert
 
 
 @functools.cache
-def _insert_evaluation(dialect: str) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    module = postgresql if dialect == "postgresql" else sqlite
+def _insert_once(dialect: str, table: Any, unique: str = "sha256", returned: str = "sha256") -> Any:
+    """Insert unless a row with the same 'unique' value is there; returns 'returned' when new."""
     return (
-        module.insert(EvaluationRow)
-        .on_conflict_do_nothing(index_elements=["record_sha256"])
-        .returning(EvaluationRow.id)
+        _dialect_insert(dialect)(table)
+        .on_conflict_do_nothing(index_elements=[unique])
+        .returning(table.__table__.c[returned])
     )
 
 
 @functools.cache
 def _upsert_key(dialect: str) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(IdempotencyKeyRow)
+    statement = _dialect_insert(dialect)(IdempotencyKeyRow)
     kept = ("request_sha256", "evaluation_id", "status_code", "response_json", "created_at")
     return statement.on_conflict_do_update(
         index_elements=["caller", "key"],

@@ -16,6 +16,9 @@ until the noise is smaller than the effect, up to --max-pairs.
            (with pydantic's plugin scan, and without it as the CLI runs), and
            one that imports the libraries the command uses (click, ruamel.yaml,
            pydantic) and does nothing: what is left above it is techgate's.
+           Last, the floor of any version that keeps pydantic models: those
+           libraries plus techgate's criteria, proposal and record model
+           classes built, nothing read, against `import pydantic` (target 2.5).
   pdf      `techgate evaluate --pdf` against a script that only imports
            WeasyPrint and renders the same HTML (target: ratio <= 1.12), and
            against the same script importing first what the command needs
@@ -63,6 +66,19 @@ print(One.model_validate({"name": "x", "score": 1.0}).model_dump_json())
 # What 'evaluate -f json' imports that is not techgate: the floor of any
 # click command that reads YAML into pydantic models.
 LIBRARIES_JSON = "import click, ruamel.yaml\nfrom pydantic import BaseModel\n"
+# The same, plus building the model classes the command reads and writes
+# (criteria pack, proposal, decision record): the floor of any version of the
+# command that keeps its pydantic models. ROOT is put on sys.path by the child.
+# No plugin scan, as the command runs (techgate.cli.plugins_off, reduced to
+# what it does when every plugin is off, so that no CLI module is imported).
+MODELS_JSON = (
+    "import sys, types\n"
+    "loader = types.ModuleType('pydantic.plugin._loader')\n"
+    "loader.get_plugins = lambda *args, **kwargs: ()\n"
+    "sys.modules[loader.__name__] = loader\n"
+    + LIBRARIES_JSON
+    + "import techgate.model.criteria, techgate.model.proposal, techgate.model.evaluation\n"
+)
 # What 'evaluate --pdf' needs besides WeasyPrint: those, Jinja for the HTML and
 # rich for the decision it prints.
 LIBRARIES_PDF = "import jinja2, rich.console\n" + LIBRARIES_JSON
@@ -127,11 +143,31 @@ def json_section(options: argparse.Namespace, scratch: Path) -> None:
             None,
         ),
     ]
+    on_path = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+    floors.append(
+        (
+            "the libraries and techgate's model classes, nothing read",
+            on_path + MODELS_JSON,
+            plugins_off,
+            None,
+        )
+    )
     for label, code, floor_env, target in floors:
         reference = runner([python, "-c", code], floor_env, scratch)
         compare(
             f"json: 'evaluate -f json {EXAMPLE}' against {label}", ours, reference, options, target
         )
+    # The target against the floor of keeping pydantic models at all: if that
+    # floor alone exceeds 2.5 times 'import pydantic', no change to techgate's
+    # own code can meet it.
+    compare(
+        "json floor: the libraries and techgate's model classes against "
+        "python -c 'import pydantic'",
+        runner([python, "-c", on_path + MODELS_JSON], plugins_off, scratch),
+        runner([python, "-c", "import pydantic"], env, scratch),
+        options,
+        2.5,
+    )
 
 
 def pdf_section(options: argparse.Namespace, scratch: Path) -> None:

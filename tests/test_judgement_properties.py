@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 from test_properties import PACK, answer, base_facts
 
 import techgate
@@ -424,3 +426,55 @@ def test_margin_lists_exactly_the_single_answers_that_flip_the_decision(
                     found.add(f"{name}'s answer on {titles[key]} from {answers[n]} to {moved}")
     listed = {f.change for f in record.margin.flips if f.kind == "assessor"}
     assert listed == found
+
+
+# --- An unanswered indicator never raises confidence -----------------------------
+# Confidence is coverage times how well the scored figures are supported. A
+# gap takes weight from coverage; it must also count as unsupported, or
+# leaving out a weakly evidenced answer would lift the average support by
+# more than it costs in coverage (found by the what-if omission checks on
+# the agent-assist example: 0.5559 -> 0.5675 before gaps counted).
+any_answer = st.one_of(answer, st.sampled_from(["n/a", "unchanged"]))
+
+
+@settings(max_examples=150)
+@given(
+    category=st.sampled_from(CATEGORIES),
+    generative=st.booleans(),
+    scores=full_scores,
+    left_out=st.sampled_from(ASSESSED),
+    stated=any_answer,
+)
+def test_leaving_an_indicator_unanswered_never_raises_confidence(
+    category: str, generative: bool, scores: dict[str, Any], left_out: str, stated: Any
+) -> None:
+    honest = facts(category, {**scores, left_out: stated}, generative)
+    omitted = facts(category, {k: v for k, v in scores.items() if k != left_out}, generative)
+    try:
+        with_answer = judge(honest)
+    except techgate.InvalidInputError:
+        return  # 'n/a' where the pack does not allow it: not an honest answer
+    without = judge(omitted)
+    assert without.confidence <= with_answer.confidence, (
+        f"leaving {left_out} unanswered gave confidence {without.confidence}, "
+        f"answering {stated!r} gave {with_answer.confidence}"
+    )
+    assert without.coverage <= with_answer.coverage
+    assert rank(without) >= rank(with_answer)
+
+
+@pytest.mark.parametrize("left_out", ["insight-return", "adapts-to-needs", "failure-fallback"])
+def test_the_agent_assist_example_loses_confidence_when_an_unevidenced_answer_goes(
+    left_out: str,
+) -> None:
+    # The case the what-if checks found: answers that cite no evidence, removed.
+    path = Path(__file__).resolve().parent.parent / "examples" / "agent-assist-drafts.yaml"
+    data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    before = judge(data)
+    for assessment in data["assessments"]:
+        assessment["scores"].pop(left_out, None)
+    after = judge(data)
+    (gap,) = [g for g in after.gaps if g.indicator == left_out]
+    assert after.confidence < before.confidence
+    assert after.coverage < before.coverage and after.score < before.score
+    assert gap.criterion

@@ -144,11 +144,12 @@ def reference(proposal: Proposal, pack: CriteriaPack) -> dict[str, Any]:
     support_weight = support = 0.0
     for criterion, values, counted, *_ in per_criterion:
         for value in values.values():
-            if value.status != "scored":
+            if value.status not in ("scored", "gap"):
                 continue
             weight = criterion.weight / scored_weight * value.weight / counted
-            support_weight += weight
-            support += weight * value.strength * (1 - 0.5 * value.spread / top)
+            support_weight += weight  # a gap: counted, and backed by nothing
+            if value.status == "scored":
+                support += weight * value.strength * (1 - 0.5 * value.spread / top)
     support = support / support_weight if support_weight else 0.0
     share = pack.policy.benefits_weight
     confidence = coverage * ((1 - share) * support + share * analyses.benefits.support)

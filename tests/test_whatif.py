@@ -759,10 +759,12 @@ def test_removing_every_answer_to_an_indicator_never_beats_level_zero(path: Path
             _request("answer", f"{name}:{indicator.id}=none") for name in names
         ).current_record
         zero = session.apply(_request("score", f"{indicator.id}=0")).current_record
-        # The decision and the score; confidence is another matter (see docs/whatif.md).
         assert removed.decision.rank >= zero.decision.rank, indicator.id
         assert removed.score <= zero.score and removed.coverage < zero.coverage
         assert removed.decision.rank >= record.decision.rank
+        # A gap lends no support (docs/scoring.md, section 7): confidence falls too.
+        assert removed.confidence <= zero.confidence, indicator.id
+        assert removed.confidence <= record.confidence, indicator.id
         checked += 1
     assert checked > 0
 

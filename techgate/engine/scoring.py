@@ -40,7 +40,7 @@ class Raw:
     score: float
     confidence: float
     coverage: float
-    support_weight: float  # sum of overall weights of scored indicators
+    support_weight: float  # sum of overall weights of scored indicators and gaps
     overall_weight: dict[str, float]  # indicator id -> share of the overall score
     within: dict[str, float]  # indicator id -> share inside its criterion
     fraction: dict[str, float]  # indicator id -> fraction of the top level (gap: 0)
@@ -186,13 +186,20 @@ def score_pack(
     covered_shares = [(w, t[2] / t[1]) for w, t in zip(weights, tallies, strict=True) if t[1]]
     total = sum([w for w, _ in covered_shares])
     coverage = sum([(w / total) * c for w, c in covered_shares]) if total else 0.0
+    # Support is taken over every counted indicator, a gap lending nothing:
+    # taken over the scored ones alone, leaving out a weakly evidenced answer
+    # would raise the mean by more than the gap takes from coverage, and an
+    # unanswered question would lift confidence above an honest answer.
     support_weight = support = 0.0
     for key, value in values.items():
-        if value[0] is _SCORED:
+        status = value[0]
+        if status is _SCORED:
             agreement = 1 - DISAGREEMENT_PENALTY * value[3] / top
             weight = overall_weights[key]
             support_weight += weight
             support += weight * value[4] * agreement
+        elif status is _GAP:
+            support_weight += overall_weights[key]
     support = support / support_weight if support_weight else 0.0
     weight = pack.policy.benefits_weight
     confidence = coverage * ((1 - weight) * support + weight * benefits_support)

@@ -107,8 +107,8 @@ def weight_basis(
     terms = []
     for key in raw.fraction:  # the engine's order of indicators
         result = indicators[key]
-        if result.status is not IndicatorStatus.SCORED:
-            continue
+        if result.status not in (IndicatorStatus.SCORED, IndicatorStatus.GAP):
+            continue  # a gap is a term too: its weight, and no support (scoring)
         spread = result.spread or 0.0
         agreement = 1 - DISAGREEMENT_PENALTY * spread / top
         terms.append(

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import io
 import os
 import select
 import signal
@@ -88,17 +89,21 @@ def usable_cpus() -> int:
 
 @contextlib.contextmanager
 def prewarmed(will_render_pdf: bool) -> Iterator[PdfWorker | None]:
-    """A worker for the commands in this block, when one will render a PDF and it can help.
-
-    The first PDF rendered inside the block goes to the worker (see
-    html_to_pdf). Leaving the block, however it is left, ends and reaps the
-    worker.
-    """
-    global _running  # one worker per process, owned by this block
+    """A worker for this block, when a PDF will be rendered in it and a worker can help."""
     if not will_render_pdf or _running is not None or not wanted():
         yield None
         return
-    worker = PdfWorker.start()
+    with running(PdfWorker.start()) as worker:
+        yield worker
+
+
+@contextlib.contextmanager
+def running(worker: PdfWorker | None) -> Iterator[PdfWorker | None]:
+    """The worker renders the first PDF asked for inside the block (see html_to_pdf).
+
+    Leaving the block, however it is left, ends and reaps the worker.
+    """
+    global _running  # one worker per process, owned by this block
     _running = worker
     try:
         yield worker
@@ -293,9 +298,15 @@ def _write_all(descriptor: int, data: bytes) -> None:
 def _replay(out: bytes, err: bytes) -> None:
     """Write what the worker's render wrote on stdout and stderr, where it would have gone."""
     for stream, descriptor, data in ((sys.stdout, 1, out), (sys.stderr, 2, err)):
-        if data:
-            stream.flush()
+        if not data:
+            continue
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:
             _write_all(descriptor, data)
+            continue
+        stream.flush()  # what the command wrote before the render comes first
+        buffer.write(data)
+        buffer.flush()
 
 
 # -- the worker's side -----------------------------------------------------------------
@@ -366,6 +377,8 @@ def _end_with_parent(parent: int) -> None:  # pragma: no cover - runs in the for
 def serve(jobs: int, results: int) -> None:  # pragma: no cover - runs in the forked process
     """The worker: import WeasyPrint, say so, render one job, answer, return."""
     out, err = _capture(1), _capture(2)
+    _rebind("stdout", 1)
+    _rebind("stderr", 2)
     from techgate.render.pdf import html_to_pdf as in_process
 
     gc.freeze()  # WeasyPrint's modules live as long as the worker: not worth walking
@@ -404,3 +417,24 @@ def _captured(capture: int) -> bytes:  # pragma: no cover - runs in the forked p
     while chunk := os.read(capture, 1 << 20):
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _rebind(name: str, descriptor: int) -> None:  # pragma: no cover - in the forked process
+    """sys.stdout or sys.stderr written to the captured descriptor, buffered as it was.
+
+    The inherited stream may write somewhere else than the descriptor (a
+    test's capture, a closed file): what Python code prints must reach the
+    capture, in the order it would have reached the stream.
+    """
+    old = getattr(sys, name)
+    through = bool(getattr(old, "write_through", False))
+    # Unbuffered underneath when the stream wrote through (python -u, a test's capture).
+    binary = open(descriptor, "wb", buffering=0 if through else -1, closefd=False)  # noqa: SIM115
+    stream = io.TextIOWrapper(
+        binary,
+        encoding=getattr(old, "encoding", None) or "utf-8",
+        errors=getattr(old, "errors", None) or "strict",
+        line_buffering=bool(getattr(old, "line_buffering", False)),
+        write_through=through,
+    )
+    setattr(sys, name, stream)

@@ -10,6 +10,7 @@ installed command under signals is in test_pdf_worker_process.py.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import sys
 import tempfile
@@ -194,6 +195,17 @@ def test_a_worker_too_slow_to_start_is_given_up_and_reaped(
     assert worker.reaped
     # Given up at the deadline, not after the stand-in's minute.
     assert time.monotonic() - began < 30
+
+
+def test_a_worker_ready_before_a_late_parent_is_still_used(
+    reaped: list[PdfWorker], html: str, in_process: bytes
+) -> None:
+    worker = start(reaped, start_timeout=30)
+    ready = select.poll()
+    ready.register(worker.results, select.POLLIN)
+    assert ready.poll(30_000)  # the worker has said it is ready, unread
+    worker.deadline = time.monotonic() - 1  # the parent took longer than the deadline
+    assert worker.render(html, FOLDERS) == in_process
 
 
 def test_a_render_error_is_the_in_process_error(

@@ -197,16 +197,18 @@ class PdfWorker:
         return pdf
 
     def _wait_ready(self) -> bool:
+        """Whether the worker said it is ready by the deadline; a parent that comes to
+        render after the deadline still takes a worker that is ready by then."""
+        # poll, not select: the descriptor may be above select's limit of 1,024.
+        waiting = select.poll()
+        waiting.register(self.results, select.POLLIN)
         while True:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                return False
-            try:
-                ready, _, _ = select.select([self.results], [], [], left)
-            except InterruptedError:  # pragma: no cover - retried by Python itself
-                continue
-            if ready:
+            left = max(0.0, self.deadline - time.monotonic())
+            if waiting.poll(left * 1000):
+                # A byte, or end of file (b"") if the worker died.
                 return os.read(self.results, 1) == READY
+            if left == 0:
+                return False
 
     def close(self) -> None:
         """End the worker if it still runs, reap it, and close the pipes; safe to call again."""
@@ -302,7 +304,9 @@ def _replay(out: bytes, err: bytes) -> None:
             continue
         buffer = getattr(stream, "buffer", None)
         if buffer is None:
-            _write_all(descriptor, data)
+            # As a C library's write to a descriptor that is not there: lost, not an error.
+            with contextlib.suppress(OSError):
+                _write_all(descriptor, data)
             continue
         stream.flush()  # what the command wrote before the render comes first
         buffer.write(data)

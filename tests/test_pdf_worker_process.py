@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -128,15 +129,31 @@ def run(
     report = cwd / ".reaped.json"
     environ = {**os.environ, **(env or {})}
     environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    process = subprocess.Popen(
-        [sys.executable, "-c", SUBREAPER, str(report), *prefix, str(SCRIPT), *args],
-        pass_fds=pass_fds,
-        cwd=cwd,
-        env=environ,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    # Files, not pipes: a long output must not block the command while the
+    # test watches it instead of reading.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(
+            [sys.executable, "-c", SUBREAPER, str(report), *prefix, str(SCRIPT), *args],
+            pass_fds=pass_fds,
+            cwd=cwd,
+            env=environ,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
+        seen = watch(process, act)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    reaped = json.loads(report.read_text())
+    report.unlink()
+    exits = {entry["pid"]: entry["exit"] for entry in reaped["reaped"]}
+    code = exits.pop(reaped["command"])
+    return Run(code, stdout, stderr, exits, seen)
+
+
+def watch(process: subprocess.Popen[bytes], act: Act | None) -> list[int]:
+    """The workers seen until the run ends; 'act' done on the first as soon as it is seen."""
     seen: list[int] = []
     deadline = time.monotonic() + 60
     acted = act is None
@@ -144,21 +161,17 @@ def run(
         commands = children(process.pid)
         workers = [w for c in commands for w in workers_of(c)]
         seen += [w for w in workers if w not in seen]
-        if not acted and workers:
-            act(process, commands[0], workers[0])  # type: ignore[misc]
+        if act is not None and not acted and workers:
+            act(process, commands[0], workers[0])
             acted = True
         time.sleep(0.002)
     try:
-        stdout, stderr = process.communicate(timeout=60)
+        process.wait(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         pytest.fail("the command or its worker outlived the test")
     assert acted, "no worker was seen"
-    reaped = json.loads(report.read_text())
-    report.unlink()
-    exits = {entry["pid"]: entry["exit"] for entry in reaped["reaped"]}
-    code = exits.pop(reaped["command"])
-    return Run(code, stdout, stderr, exits, seen)
+    return seen
 
 
 def twin_folders(tmp_path: Path) -> tuple[Path, Path]:

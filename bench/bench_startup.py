@@ -23,6 +23,10 @@ until the noise is smaller than the effect, up to --max-pairs.
            WeasyPrint and renders the same HTML (target: ratio <= 1.12), and
            against the same script importing first what the command needs
            besides WeasyPrint (those libraries, Jinja, rich).
+  worker   `techgate evaluate --pdf` with its PDF worker against the same
+           command with TECHGATE_PDF_WORKER=0 (rendering in process), this
+           tree both: what overlapping WeasyPrint's import saves (or costs,
+           under `taskset -c 0`, where the worker stays off).
   ab-json  with --base REV: this tree's `evaluate -f json` against the same
   ab-pdf   command of revision REV (its tree extracted with `git archive`),
            both started the same way, so the ratio is what this tree changed.
@@ -48,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_engine import machine  # noqa: E402
 from bench_render import WEASYPRINT_ONLY, interleave, load  # noqa: E402
 
-SECTIONS = ("json", "pdf", "ab-json", "ab-pdf")
+SECTIONS = ("json", "pdf", "worker", "ab-json", "ab-pdf")
 EXAMPLE = "callback-queue"
 PDF_EXAMPLE = "crm-consolidation"
 # Starts techgate from the tree given, as the installed script does.
@@ -195,6 +199,24 @@ def pdf_section(options: argparse.Namespace, scratch: Path) -> None:
         )
 
 
+def worker_section(options: argparse.Namespace, scratch: Path) -> None:
+    python = sys.executable
+    example = str(ROOT / "examples" / f"{PDF_EXAMPLE}.yaml")
+    launch = [python, "-c", LAUNCH, str(ROOT), "evaluate", example, "--pdf"]
+    ours = runner([*launch, str(scratch / "on.pdf")], child_env(TECHGATE_PDF_WORKER="1"), scratch)
+    reference = runner(
+        [*launch, str(scratch / "off.pdf")], child_env(TECHGATE_PDF_WORKER="0"), scratch
+    )
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    compare(
+        f"worker: 'evaluate --pdf {PDF_EXAMPLE}' with its PDF worker against "
+        f"TECHGATE_PDF_WORKER=0 ({usable} usable CPUs)",
+        ours,
+        reference,
+        options,
+    )
+
+
 def base_tree(revision: str, scratch: Path) -> Path:
     tree = scratch / "base"
     tree.mkdir()
@@ -253,6 +275,8 @@ def main() -> None:
             json_section(options, scratch)
         if "pdf" in sections:
             pdf_section(options, scratch)
+        if "worker" in sections:
+            worker_section(options, scratch)
         for kind in ("json", "pdf"):
             if f"ab-{kind}" in sections and base is not None:
                 ab_section(kind, base, options, scratch)

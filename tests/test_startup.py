@@ -84,6 +84,7 @@ NOT_FOR_JSON = (
     "techgate.register",
     "techgate.webhooks",
     "techgate.render.environment",
+    "techgate.render.pdf_worker",
 )
 
 

@@ -158,7 +158,16 @@ def _document_options(function: F, stem: str) -> F:
             Paper(paper),
             templates,
         )
-        return function(*args, documents=request, **kwargs)
+        if DocumentFormat.PDF not in request.paths:
+            return function(*args, documents=request, **kwargs)
+        # A PDF will be rendered: WeasyPrint's import starts now in a second
+        # process, while the command reads, checks and evaluates its inputs
+        # (techgate.render.pdf_worker; docs/performance.md). Leaving the block
+        # ends and reaps the worker, whatever happened.
+        from techgate.render.pdf_worker import prewarmed
+
+        with prewarmed(will_render_pdf=True):
+            return function(*args, documents=request, **kwargs)
 
     # click lists options in the reverse order they are applied: --pdf first.
     decorated: Any = paper_option(templates_option(gathered))

@@ -1,14 +1,30 @@
-"""A decision record as text, JSON, Markdown or a CI format. Renderers never see the engine."""
+"""A decision record as text, JSON, Markdown or a CI format. Renderers never see the engine.
+
+Importing this package imports no model class: a command that only asks for
+a submodule (the PDF worker, started before anything is read) must not pay
+for pydantic here. render_document is imported on first use.
+"""
 
 from __future__ import annotations
 
 from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
 
-from techgate.model.evaluation import Evaluation
-from techgate.render.documents import DocumentFormat, render_document
-from techgate.render.formats import OutputFormat
+from techgate.render.formats import DocumentFormat, OutputFormat
+
+if TYPE_CHECKING:
+    from techgate.model.evaluation import Evaluation
+    from techgate.render.documents import render_document
 
 __all__ = ["DocumentFormat", "OutputFormat", "render", "render_document"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "render_document":
+        from techgate.render.documents import render_document
+
+        return render_document
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def render(

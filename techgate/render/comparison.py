@@ -176,7 +176,7 @@ def _render_all(
             if kind is DocumentFormat.HTML:
                 rendered[kind] = html.encode("utf-8")
             else:
-                from techgate.render.pdf import html_to_pdf
+                from techgate.render.pdf_worker import html_to_pdf
 
                 rendered[kind] = html_to_pdf(html, template_dirs(user_templates))
     return rendered

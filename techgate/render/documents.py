@@ -159,7 +159,8 @@ def _render_one(
     if document_format is DocumentFormat.HTML:
         rendered[document_format] = html.encode("utf-8")
     else:
-        from techgate.render.pdf import html_to_pdf
+        # The command's prewarmed worker if it started one, else in process.
+        from techgate.render.pdf_worker import html_to_pdf
 
         rendered[document_format] = html_to_pdf(html, template_dirs(user_templates))
     return html

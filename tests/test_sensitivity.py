@@ -40,6 +40,9 @@ CASES: dict[str, tuple[str, str]] = {
     "speech-near-thresholds": ("speech-analytics-savings", "score"),
     "crm-near-confidence": ("crm-consolidation", "confidence"),
     "callback-gapped-near-coverage": ("callback-queue", "coverage"),
+    # Gaps lend no support but keep their weight in confidence's mean: the
+    # vectorised confidence must carry them as terms too.
+    "callback-gapped-near-confidence": ("callback-queue", "gapped-confidence"),
     "sms-near-thresholds": ("sms-reminders-unchanged", "score"),
     "speech-just-below": ("speech-analytics-savings", "below"),
     "voicebot-default": ("voicebot-projected-savings", ""),
@@ -50,7 +53,7 @@ CASES: dict[str, tuple[str, str]] = {
 def case(name: str) -> tuple[Proposal, CriteriaPack, Evaluation]:
     example, near = CASES[name]
     source: Any = EXAMPLES / f"{example}.yaml"
-    if near == "coverage":
+    if near in ("coverage", "gapped-confidence"):
         source = _gapped(example, ("accuracy", "data-credibility", "transaction-fit"))
     loaded = api.load(source)
     pack = loaded.pack
@@ -68,7 +71,7 @@ def case(name: str) -> tuple[Proposal, CriteriaPack, Evaluation]:
             pack,
             policy={"go_threshold": record.score + 10, "conditional_threshold": record.score + 0.7},
         )
-    elif near == "confidence":
+    elif near in ("confidence", "gapped-confidence"):
         pack = api.pack_with(pack, policy={"min_confidence": round(record.confidence + 0.01, 4)})
     elif near == "coverage":
         pack = api.pack_with(pack, policy={"min_coverage": round(record.coverage + 0.005, 4)})
